@@ -1,0 +1,3 @@
+from ginbot.cli import main
+
+raise SystemExit(main())

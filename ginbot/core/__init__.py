@@ -1,0 +1,1 @@
+"""Channel-neutral conversation: ``Bot.handle(IncomingMessage) -> list[Reply]``; no SDK or web imports."""

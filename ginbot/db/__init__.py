@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, the one session factory, query functions, Alembic migrations."""

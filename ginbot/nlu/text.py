@@ -1,0 +1,177 @@
+"""Thai text clean-up and word segmentation.
+
+This module and its siblings in ``ginbot.nlu`` are the only code in ginbot that
+imports PyThaiNLP, so the rest of the bot never depends on its quirks.
+
+``normalise`` is applied once per message; everything downstream (classifier,
+entity matchers) works on its output, so it must be cheap and idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from pythainlp.corpus.common import thai_words
+from pythainlp.tokenize import word_tokenize
+from pythainlp.util import Trie, dict_trie
+from pythainlp.util import normalize as _pythainlp_normalize
+
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+# Whitespace-like controls become a space (they separate words); every other
+# control / format / surrogate / private-use code point is dropped. Zero-width
+# spaces and joiners are category Cf, so they go here too.
+_SPACE_CONTROLS = frozenset("\t\n\r\v\f\x85\u2028\u2029")
+_DROP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+_THAI_LETTER_OR_MARK = "\u0e01-\u0e4e"
+
+# A run of 4+ identical characters is never real Thai or English spelling, so it
+# collapses to one ("ครับบบบ" -> "ครับ"). A run of exactly 3 is ambiguous:
+# "แบบบ้าน" and "แบบบริษัท" are real (แบบ + บ...), so we only collapse a triple
+# when nothing Thai follows it, which is where emphasis usually sits
+# ("ครับบบ", "ค่ะะะ ", "โอเคคค?"). Digits are handled separately: "1000" or a
+# phone number must survive.
+_RUN4 = re.compile(r"([^\d\s])\1{3,}")
+_RUN3_END = re.compile(rf"([^\d\sw])\1\1(?![{_THAI_LETTER_OR_MARK}])")
+# Thai laughter "555555" keeps a recognisable 3-digit form, but only when it
+# is not part of a longer number.
+_LAUGH = re.compile(r"(?<!\d)5{3,}(?!\d)")
+_SPACES = re.compile(r"\s+")
+
+_NOT_LATIN_OR_DIGIT_BEFORE = r"(?<![a-z0-9])"
+_NOT_DIGIT_AFTER = r"(?!\d)"
+
+# Domain spellings people actually type, mapped to one form each so the
+# classifier and matchers see one token instead of a dozen. Order matters:
+# Thai spelling variants first, then the version patterns that use them.
+_SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"เวอ(?:ร์)?ชั[่้]?น", "เวอร์ชัน"),
+        (r"อั[พปบ]เด[ทตด]", "อัปเดต"),
+        (r"อั[พป]เกรด", "อัปเกรด"),
+        (r"ดาว(?:น์)?โหลด", "ดาวน์โหลด"),
+        (r"acu[\s\-_]*conf(?:erence)?", "acuconference"),
+        (r"gin[\s\-_]*conf(?:erence)?", "ginconference"),
+        (r"จิ[นล]\s*คอน(?:เฟอ(?:ร์)?เร้?นซ์?|ฟ)?", "ginconference"),
+        (
+            _NOT_LATIN_OR_DIGIT_BEFORE + r"(?:v|ver|version|เวอร์ชัน|รุ่น)\s*\.?\s*([89])" + _NOT_DIGIT_AFTER,
+            r"v\1",
+        ),
+    )
+)
+
+
+def _clean_char(ch: str) -> str:
+    if ch in _SPACE_CONTROLS:
+        return " "
+    if unicodedata.category(ch) in _DROP_CATEGORIES:
+        return ""
+    return ch
+
+
+@lru_cache(maxsize=2048)
+def normalise(text: str) -> str:
+    """Return the canonical form of ``text`` used by every matcher.
+
+    NFC, invisible/control characters removed, Thai digits to Arabic, Latin
+    lower-cased, PyThaiNLP's vowel/tone-mark clean-up, repeated characters
+    collapsed, domain spellings unified, whitespace collapsed. Idempotent.
+    Cached because the same short texts (greetings, menu taps) recur a lot.
+    """
+    text = unicodedata.normalize("NFC", text)
+    if not text.isprintable():
+        text = "".join(_clean_char(ch) for ch in text)
+    text = text.translate(_THAI_DIGITS).lower()
+    text = _SPACES.sub(" ", text).strip()
+    if not text:
+        return ""
+    text = _pythainlp_normalize(text)
+    text = _LAUGH.sub("555", text)
+    text = _RUN4.sub(r"\1", text)
+    text = _RUN3_END.sub(r"\1", text)
+    for pattern, replacement in _SPELLINGS:
+        text = pattern.sub(replacement, text)
+    return _SPACES.sub(" ", text).strip()
+
+
+# Words the stock dictionary lacks or splits badly in this domain. They are in
+# normalised form, because tokens() is only ever fed normalise()d text.
+DOMAIN_WORDS: frozenset[str] = frozenset(
+    {
+        "สพร.",
+        "สพร",
+        "สรอ.",
+        "ดีจีเอ",
+        "เวอร์ชัน",
+        "อัปเดต",
+        "อัปเกรด",
+        "ดาวน์โหลด",
+        "ติดตั้ง",
+        "ถอนการติดตั้ง",
+        "ถอนติดตั้ง",
+        "ลงโปรแกรม",
+        "ประชุมออนไลน์",
+        "ประชุมทางไกล",
+        "ล็อกอิน",
+        "ไมค์",
+        "แอป",
+        "แอพ",
+        "ย้ายระบบ",
+        "ยกเลิกการแจ้งเตือน",
+        "แจ้งเตือน",
+        "เจ้าหน้าที่",
+        "คอลเซ็นเตอร์",
+    }
+)
+
+
+# Thai abbreviations (สพร, สคบ, กปภ, ทอท) are short; a dotted form of a long
+# full name is never typed, so it would only bloat the dictionary.
+_MAX_ABBREVIATION_CHARS = 8
+
+
+def dictionary_words(names: Iterable[str]) -> frozenset[str]:
+    """Dictionary entries for a set of names: each normalised, with and without
+    a trailing dot (people write both "สพร." and "สพร")."""
+    words: set[str] = set()
+    for name in names:
+        norm = normalise(name)
+        if not norm:
+            continue
+        words.add(norm)
+        if norm.endswith("."):
+            words.add(norm.rstrip("."))
+        elif len(norm) <= _MAX_ABBREVIATION_CHARS and " " not in norm and not norm.isascii():
+            words.add(norm + ".")
+    return frozenset(words)
+
+
+@lru_cache(maxsize=8)
+def _trie(extra_words: frozenset[str]) -> Trie:
+    # Building the trie over ~62k words takes ~0.5 s, so it is built once per
+    # distinct vocabulary (in practice: once per process) and reused.
+    return dict_trie(set(thai_words()) | DOMAIN_WORDS | extra_words)
+
+
+def warm_up(extra_words: frozenset[str] = frozenset()) -> None:
+    """Build the dictionary now rather than on the first message."""
+    _trie(extra_words)
+
+
+def tokens(text: str, extra_words: frozenset[str] = frozenset()) -> list[str]:
+    """Segment already-normalised ``text`` into words (PyThaiNLP newmm).
+
+    ``extra_words`` (e.g. from ``dictionary_words(agency names)``) are added to
+    the stock dictionary plus DOMAIN_WORDS so that "สพร." or "กรมอุตุฯ" stay
+    one token. Whitespace tokens are dropped. The text is not normalised again:
+    callers already hold the normalised form and this is the hot path.
+    """
+    if not text:
+        return []
+    words = word_tokenize(text, custom_dict=_trie(extra_words), engine="newmm", keep_whitespace=False)
+    return [w for w in words if w and not w.isspace()]

@@ -1,0 +1,117 @@
+"""Typed settings from ``GINBOT_*`` environment variables: the only module that reads the environment.
+
+Settings are built from a mapping (``os.environ`` by default) so tests pass a plain dict instead of
+patching the process environment, the way starlette's ``Config`` does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PREFIX = "GINBOT_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LINE_PUBLIC_API = "https://api.line.me"
+TELEGRAM_PUBLIC_API = "https://api.telegram.org/bot"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
+
+    database_url: str = "sqlite+aiosqlite:///ginbot.db"
+    data_dir: Path = PROJECT_ROOT / "data"
+    intents_dir: Path = PROJECT_ROOT / "intents"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: str | None = None
+
+    line_channel_secret: SecretStr | None = None
+    line_channel_access_token: SecretStr | None = None
+    line_api_base: str = LINE_PUBLIC_API
+
+    telegram_token: SecretStr | None = None
+    telegram_api_base: str = TELEGRAM_PUBLIC_API
+    telegram_webhook_secret: SecretStr | None = None
+    # Telegram user ids allowed to use the staff /broadcast command.
+    telegram_staff_ids: list[int] = Field(default_factory=list)
+
+    admin_password: SecretStr | None = None
+    today: date | None = None
+    timezone: str = "Asia/Bangkok"
+
+    # Run the reminder planner and the outbox sender inside `ginbot serve`.
+    run_sender: bool = True
+    # Largest webhook body accepted; LINE batches events but stays far below this.
+    max_webhook_body_bytes: int = Field(default=1_000_000, ge=1024)
+    log_json: bool | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("telegram_staff_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        # load_settings() collects the variables itself, so only explicit values count here.
+        return (init_settings,)
+
+    @property
+    def line_enabled(self) -> bool:
+        return self.line_channel_secret is not None and self.line_channel_access_token is not None
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_token is not None
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from ``environ`` (default: the process environment) plus explicit overrides.
+
+    Raises SettingsError naming the variable when one is malformed.
+    """
+    source = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for field in Settings.model_fields:
+        key = PREFIX + field.upper()
+        if key in source and source[key] != "":
+            values[field] = source[key]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        # Validating the collected mapping (rather than letting pydantic-settings read os.environ itself)
+        # keeps one source, so a test's dict is never mixed with the developer's shell.
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = PREFIX + str(err["loc"][0]).upper() if err["loc"] else "settings"
+            problems.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None

@@ -1,0 +1,1 @@
+"""The aiohttp application: webhooks, web chat, admin pages, health and metrics."""

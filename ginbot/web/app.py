@@ -1,0 +1,41 @@
+"""create_app(settings): one aiohttp application whose startup and cleanup own every long-lived client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from ginbot.db.session import Database
+from ginbot.settings import Settings
+
+SETTINGS_KEY = web.AppKey("settings", Settings)
+DB_KEY = web.AppKey("db", Database)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    db = request.app[DB_KEY]
+    settings = request.app[SETTINGS_KEY]
+    database_ok = await db.ping()
+    body = {
+        "status": "ok" if database_ok else "degraded",
+        "database": database_ok,
+        "channels": {"line": settings.line_enabled, "telegram": settings.telegram_enabled, "web": True},
+    }
+    return web.json_response(body, status=200 if database_ok else 503)
+
+
+def create_app(settings: Settings, db: Database | None = None) -> web.Application:
+    app = web.Application(client_max_size=settings.max_webhook_body_bytes)
+    app[SETTINGS_KEY] = settings
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        owned = db is None
+        app[DB_KEY] = db or Database(settings.database_url)
+        yield
+        if owned:
+            await app[DB_KEY].close()
+
+    app.cleanup_ctx.append(database)
+    app.router.add_get("/healthz", healthz)
+    return app
