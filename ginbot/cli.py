@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import Any
 
+from ginbot.observability.logging import configure_logging
 from ginbot.settings import Settings, SettingsError, load_settings
 
 
@@ -62,6 +66,81 @@ async def _seed(settings: Settings) -> int:
     return 0
 
 
+# --- conversation ---------------------------------------------------------------------------------------
+
+def _print_replies(replies: list[Any]) -> None:
+    for reply in replies:
+        print(reply.text)
+        if reply.quick_replies:
+            print("  " + " | ".join(f"[{q.label}]" for q in reply.quick_replies))
+
+
+def _replies_json(replies: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {"text": r.text, "quick_replies": [{"label": q.label, "text": q.text} for q in r.quick_replies]}
+        for r in replies
+    ]
+
+
+async def _open_bot(settings: Settings) -> tuple[Any, Any]:
+    from ginbot.db.migrate import upgrade
+    from ginbot.db.session import Database
+    from ginbot.wiring import build_bot
+
+    db = Database(settings.database_url)
+    await upgrade(db)
+    return db, await build_bot(settings, db)
+
+
+async def _ask(settings: Settings, user: str, text: str, as_json: bool) -> int:
+    from ginbot.core.messages import Channel, IncomingMessage
+
+    db, bot = await _open_bot(settings)
+    try:
+        replies = await bot.handle(IncomingMessage(Channel.CONSOLE, user, text))
+    finally:
+        await db.close()
+    if as_json:
+        print(json.dumps({"user": user, "text": text, "replies": _replies_json(replies)}, ensure_ascii=False))
+    else:
+        _print_replies(replies)
+    return 0
+
+
+async def _chat(settings: Settings, user: str) -> int:
+    from ginbot.channels.console import run_console
+
+    db, bot = await _open_bot(settings)
+    try:
+        await run_console(bot, user)
+    finally:
+        await db.close()
+    return 0
+
+
+async def _parse(settings: Settings, text: str | None, jsonl: bool) -> int:
+    from ginbot.core.catalog import load_catalog
+    from ginbot.db.migrate import upgrade
+    from ginbot.db.session import Database
+    from ginbot.wiring import build_nlu
+
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        async with db.session() as session:
+            catalog = await load_catalog(session)
+    finally:
+        await db.close()
+    nlu = build_nlu(settings, catalog)
+    if jsonl or text is None:
+        for line in sys.stdin:
+            line = line.rstrip("\n")
+            print(json.dumps(nlu.parse(line).to_json(), ensure_ascii=False), flush=True)
+        return 0
+    print(json.dumps(nlu.parse(text).to_json(), ensure_ascii=False))
+    return 0
+
+
 # --- serve ----------------------------------------------------------------------------------------------
 
 def _serve(settings: Settings) -> int:
@@ -79,6 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("serve", help="run the web server (webhooks, web chat, admin, health)")
+
+    chat = sub.add_parser("chat", help="talk to the bot in the terminal")
+    chat.add_argument("--user", default="console", help="who you are (conversation state is kept per user)")
+    chat.add_argument("--today", type=date.fromisoformat, help="pretend today is YYYY-MM-DD")
+
+    ask = sub.add_parser("ask", help="one turn of a conversation")
+    ask.add_argument("--user", default="console")
+    ask.add_argument("--today", type=date.fromisoformat, help="pretend today is YYYY-MM-DD")
+    ask.add_argument("--json", action="store_true", help="print the replies as JSON")
+    ask.add_argument("text")
+
+    parse = sub.add_parser("parse", help="NLU only: intent and entities as JSON")
+    parse.add_argument("--jsonl", action="store_true", help="read one text a line from stdin")
+    parse.add_argument("text", nargs="?")
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -98,6 +191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"ginbot: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings)
+    if args.command == "ask":
+        return asyncio.run(_ask(settings, args.user, args.text, args.json))
+    if args.command == "chat":
+        return asyncio.run(_chat(settings, args.user))
+    if args.command == "parse":
+        return asyncio.run(_parse(settings, args.text, args.jsonl))
     if args.command == "serve":
         return _serve(settings)
     if args.command == "db":

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,7 +54,35 @@ class Settings(BaseSettings):
     run_sender: bool = True
     # Largest webhook body accepted; LINE batches events but stays far below this.
     max_webhook_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # JSON log lines; unset means JSON when stderr is not a terminal (containers, systemd, pipes).
     log_json: bool | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- delivery (ginbot/delivery): reminders, broadcasts, the outbox sender -----------------------------
+    # Staff-editable reminder policy; None means data_dir / "reminders.yml".
+    reminders_file: Path | None = None
+    # A reminder whose moment passed while ginbot was down is still sent this late, never later.
+    reminder_grace_s: int = Field(default=6 * 3600, ge=0)
+    # How often the planner looks for due reminders and broadcasts; a minute is far finer than 09:00 needs.
+    planner_interval_s: float = Field(default=30.0, gt=0)
+    # Telegram's published guidance: about 30 messages/s in bulk and 1 message/s per chat (per process).
+    telegram_rate_per_s: float = Field(default=30.0, gt=0)
+    telegram_per_chat_interval_s: float = Field(default=1.0, ge=0)
+    # LINE's multicast accepts at most 500 user ids per request.
+    line_multicast_size: int = Field(default=500, ge=1, le=500)
+    # LINE multicast: about 200 requests/s per channel (unofficial); keep well under it.
+    line_requests_per_s: float = Field(default=50.0, gt=0)
+    # Telegram rows claimed per transaction: also the most that a kill -9 can duplicate per worker.
+    sender_batch_size: int = Field(default=50, ge=1, le=1000)
+    # Concurrent Telegram requests per worker: enough to reach the rate limit over a slow network.
+    sender_concurrency: int = Field(default=16, ge=1, le=256)
+    sender_max_attempts: int = Field(default=8, ge=1)
+    # A row claimed longer ago than this is taken to belong to a crashed worker and is sent again.
+    sender_lease_s: float = Field(default=120.0, gt=0)
+    sender_backoff_base_s: float = Field(default=5.0, gt=0)
+    sender_backoff_max_s: float = Field(default=1800.0, gt=0)
+    sender_idle_poll_s: float = Field(default=1.0, gt=0)
+    send_timeout_s: float = Field(default=30.0, gt=0)
 
     @field_validator("database_url")
     @classmethod
@@ -62,6 +90,11 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("telegram_staff_ids", mode="before")
     @classmethod
@@ -83,6 +116,10 @@ class Settings(BaseSettings):
     def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):  # type: ignore[no-untyped-def, override]
         # load_settings() collects the variables itself, so only explicit values count here.
         return (init_settings,)
+
+    @property
+    def reminders_path(self) -> Path:
+        return self.reminders_file or self.data_dir / "reminders.yml"
 
     @property
     def line_enabled(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 # LINE allows 13 quick-reply items and 20 characters per label; Telegram keyboards are roomier, so the
 # stricter platform sets the shape every answer is written to.
@@ -52,3 +53,9 @@ class Reply:
     def __post_init__(self) -> None:
         if len(self.quick_replies) > MAX_QUICK_REPLIES:
             raise ValueError(f"at most {MAX_QUICK_REPLIES} quick replies, got {len(self.quick_replies)}")
+
+
+class MessageHandler(Protocol):
+    """What every channel adapter calls: the bot core (ginbot.core.dialogue.Bot) or a test fake."""
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]: ...

@@ -116,3 +116,104 @@ class MessageLog(Base):
     # Set when staff assigned an unanswered question to an intent (admin review).
     reviewed_intent: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+# --- delivery: broadcasts, LINE multicast batches, the outbox (ginbot/delivery) ----------------------------
+# Owned by ginbot.delivery; migration 0003. Reminders are stored as broadcasts too (kind "reminder", one per
+# reminder rule and agency), so one fan-out, one sender and one report serve both.
+
+
+class Broadcast(Base):
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_status_send_at", "status", "send_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "announcement" (staff) or "reminder" (planner)
+    # Reminders: "reminder:<rule>:<agency>:<anchor date>", so planning twice (or on two machines) adds nothing.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    target_kind: Mapped[str] = mapped_column(String(10))  # all | cohort | agency
+    target_value: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    channel: Mapped[str | None] = mapped_column(String(20), nullable=True)  # None: every channel
+    send_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Rows still unsent after this are skipped (a late "3 days left" reminder would be wrong).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # draft (awaiting staff confirmation) | scheduled | fanning_out | fanned_out | skipped | cancelled
+    status: Mapped[str] = mapped_column(String(20))
+    # Highest chat_users.id already fanned out: a crashed fan-out resumes after it.
+    fanout_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    recipient_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A staff preview's confirmation token (Telegram button); cleared once confirmed.
+    confirm_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+
+
+class LineBatch(Base):
+    """One LINE multicast request: its recipients are the outbox rows pointing here, fixed once formed,
+    so a retry sends the same request with the same X-Line-Retry-Key and LINE answers 409 to a repeat."""
+
+    __tablename__ = "line_batches"
+    __table_args__ = (Index("ix_line_batches_claim", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
+    retry_key: Mapped[str] = mapped_column(String(36), unique=True)
+    status: Mapped[str] = mapped_column(String(20))  # queued | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class OutboxRow(Base):
+    """One message to one person; LINE rows are sent through a LineBatch, Telegram rows one by one."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # The fan-out inserts with ON CONFLICT DO NOTHING against this: resumable, never duplicated.
+        UniqueConstraint("broadcast_id", "user_id"),
+        Index("ix_outbox_claim", "channel", "status", "next_attempt_at"),
+        Index("ix_outbox_broadcast_status", "broadcast_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    # CASCADE: "forget me" removes a person's pending messages with them.
+    user_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    # queued | sending | sent | failed (dead letter) | blocked | skipped
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    line_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("line_batches.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Found still "sending" after its lease ran out: a Telegram copy may already have reached the person.
+    possibly_duplicated: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- channels: webhook deliveries already handled (ginbot/channels) -------------------------------------------
+# Owned by ginbot.channels; migration 0002.
+
+
+class ProcessedEvent(Base):
+    """A platform event ginbot has taken on (LINE webhookEventId, Telegram update_id).
+
+    Platforms redeliver on timeouts and errors, and a restart loses anything kept in memory, so the ids live
+    here; the primary key makes "claim" one atomic INSERT. Rows are only useful while a platform may still
+    redeliver (LINE and Telegram retry for hours, not weeks): ``queries.prune_processed_events`` deletes old
+    ones through the created_at index.
+    """
+
+    __tablename__ = "processed_events"
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ginbot.db.models import Agency, ChatUser, Cohort, ConversationState, MessageLog, utcnow
+from ginbot.db.models import Agency, ChatUser, Cohort, ConversationState, MessageLog, ProcessedEvent, utcnow
 
 
 async def cohorts(session: AsyncSession) -> Sequence[Cohort]:
@@ -80,3 +81,33 @@ async def log_message(
     )
     session.add(row)
     return row
+
+
+# --- processed webhook events (ginbot/channels) ---------------------------------------------------------
+
+
+async def claim_event(session: AsyncSession, channel: str, event_id: str) -> bool:
+    """Record that ``event_id`` is being handled; False when it already was (a redelivery).
+
+    One INSERT … ON CONFLICT DO NOTHING, so two deliveries racing on two workers cannot both win.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(ProcessedEvent)
+        .values(channel=channel, event_id=event_id, created_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(ProcessedEvent.event_id)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def release_event(session: AsyncSession, channel: str, event_id: str) -> None:
+    """Forget a claim, so a redelivery of an event whose handling failed gets another try."""
+    await session.execute(
+        delete(ProcessedEvent).where(ProcessedEvent.channel == channel, ProcessedEvent.event_id == event_id)
+    )
+
+
+async def prune_processed_events(session: AsyncSession, older_than: datetime) -> int:
+    result = await session.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < older_than))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -55,9 +55,11 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"อั[พปบ]เด[ทตด]", "อัปเดต"),
         (r"อั[พป]เกรด", "อัปเกรด"),
         (r"ดาว(?:น์)?โหลด", "ดาวน์โหลด"),
-        (r"acu[\s\-_]*conf(?:erence)?", "acuconference"),
-        (r"gin[\s\-_]*conf(?:erence)?", "ginconference"),
+        (r"(?<![a-z])acu(?:[\s\-_]*conf(?:erence)?)?(?![a-z])", "acuconference"),
+        (r"(?<![a-z])gin[\s\-_]*conf(?:erence)?(?![a-z])", "ginconference"),
         (r"จิ[นล]\s*คอน(?:เฟอ(?:ร์)?เร้?นซ์?|ฟ)?", "ginconference"),
+        # "acu 9" / "gin conference 9": keep the product, write the version as v9.
+        (r"(acuconference|ginconference|(?<![a-z])gin)\s*\.?\s*([89])" + _NOT_DIGIT_AFTER, r"\1 v\2"),
         (
             _NOT_LATIN_OR_DIGIT_BEFORE + r"(?:v|ver|version|เวอร์ชัน|รุ่น)\s*\.?\s*([89])" + _NOT_DIGIT_AFTER,
             r"v\1",

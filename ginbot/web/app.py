@@ -6,11 +6,15 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from ginbot.core.messages import MessageHandler
 from ginbot.db.session import Database
+from ginbot.observability import http as observability_http
 from ginbot.settings import Settings
+from ginbot.web import lifecycle
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 DB_KEY = web.AppKey("db", Database)
+BOT_KEY = web.AppKey("bot", MessageHandler)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -37,5 +41,8 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
             await app[DB_KEY].close()
 
     app.cleanup_ctx.append(database)
+    # After the database's cleanup context, so shutdown finishes background replies before it closes.
+    lifecycle.install(app)
+    observability_http.install(app)
     app.router.add_get("/healthz", healthz)
     return app

@@ -1,0 +1,1 @@
+"""Answer families: each module maps intents to functions ``(Turn) -> Outcome``."""

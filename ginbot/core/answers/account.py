@@ -1,0 +1,110 @@
+"""The user's own settings: set_agency, subscribe, unsubscribe, forget_me (PDPA), and the ask-back resume."""
+
+from __future__ import annotations
+
+from ginbot.core.catalog import AgencyInfo
+from ginbot.core.messages import Reply
+from ginbot.core.resolve import ask_agency, choice_by_text, from_text, not_found
+from ginbot.core.turn import Outcome, Turn
+from ginbot.db import queries
+
+CONFIRM_WORDS = {"ยืนยันลบข้อมูล", "ยืนยัน", "ใช่", "ตกลง", "ลบเลย", "ok", "yes", "y"}
+# Intents that, arriving while the bot waits for an agency name, mean the user moved on to a new question.
+AGENCY_INTENTS = {"set_agency", "migration_date", "last_v8_day", "which_cohort", "subscribe", "fallback"}
+
+
+def confirm_agency(turn: Turn, agency: AgencyInfo) -> Reply:
+    turn.save_agency(agency)
+    cohort = turn.catalog.cohort_of(agency)
+    values = turn.date_values(agency, cohort, key_date=cohort.last_v8_date)
+    return turn.reply("set_agency", **values)
+
+
+def set_agency(turn: Turn) -> Outcome:
+    found = from_text(turn, "set_agency")
+    if found is None or found.cohort is not None:
+        return ask_agency(turn, "set_agency")
+    if found.outcome is not None:
+        return found.outcome
+    assert found.agency is not None
+    turn.clear_pending()
+    return Outcome([confirm_agency(turn, found.agency)])
+
+
+def subscribe(turn: Turn) -> Outcome:
+    agency = turn.saved_agency()
+    if agency is None:
+        turn.wait_for("agency", intent="subscribe")
+        return Outcome([turn.reply("subscribe_need_agency")])
+    values = turn.date_values(agency, turn.catalog.cohort_of(agency), key_date=turn.catalog.cohort_of(agency).last_v8_date)
+    if turn.user.subscribed:
+        return Outcome([turn.reply("subscribe_already", **values)])
+    turn.user.subscribed = True
+    return Outcome([turn.reply("subscribe", **values)])
+
+
+def unsubscribe(turn: Turn) -> Outcome:
+    if not turn.user.subscribed:
+        return Outcome([turn.reply("unsubscribe_already")])
+    turn.user.subscribed = False
+    return Outcome([turn.reply("unsubscribe")])
+
+
+def forget_me(turn: Turn) -> Outcome:
+    turn.wait_for("forget_confirm")
+    return Outcome([turn.reply("forget_me.confirm", turn.content.buttons("forget_confirm"))])
+
+
+async def forget_confirmed(turn: Turn) -> Outcome | None:
+    """Runs when the bot asked "delete everything?": yes deletes, a new question moves on, else cancel."""
+    text = turn.understood.text.strip().lower()
+    if text in CONFIRM_WORDS:
+        await queries.delete_user(turn.session, turn.user.id)
+        turn.user_deleted = True
+        return Outcome([turn.reply("forget_me.done")], intent="forget_me")
+    turn.clear_pending()
+    if turn.understood.intent not in ("fallback", "forget_me") and text not in ("ยกเลิก", "ไม่", "no", "cancel"):
+        return None
+    return Outcome([turn.reply("forget_me.cancelled")], intent="forget_me")
+
+
+def resume_agency(turn: Turn) -> Outcome | None:
+    """The user answers "which agency?": finish the question asked before, and remember the agency."""
+    from ginbot.core.answers.campaign import answer_for_agency, answer_for_cohort
+
+    pending_intent = str(turn.state.data.get("intent", "set_agency"))
+    u = turn.understood
+    agency = choice_by_text(turn)
+    if agency is None:
+        found = from_text(turn, pending_intent)
+        if found is None:
+            if u.intent not in AGENCY_INTENTS:
+                turn.clear_pending()
+                return None  # a new question: answer it instead
+            return not_found(turn, pending_intent)
+        if found.outcome is not None:
+            return found.outcome
+        if found.cohort is not None:
+            turn.clear_pending()
+            if pending_intent in ("set_agency", "subscribe"):
+                return None
+            return Outcome([answer_for_cohort(turn, pending_intent, found.cohort)], intent=pending_intent)
+        agency = found.agency
+    assert agency is not None
+    turn.clear_pending()
+    if pending_intent in ("set_agency", "subscribe"):
+        return Outcome([confirm_agency(turn, agency)], intent=pending_intent)
+    answer = answer_for_agency(turn, pending_intent, agency)
+    remembered = confirm_agency(turn, agency) if turn.user.agency_id != agency.id else None
+    replies = [answer]
+    if remembered is not None:
+        replies.append(Reply(turn.text("subscribe", **turn.date_values(agency, turn.catalog.cohort_of(agency), key_date=turn.catalog.cohort_of(agency).last_v8_date))))
+    return Outcome(replies, intent=pending_intent)
+
+
+HANDLERS = {
+    "set_agency": set_agency,
+    "subscribe": subscribe,
+    "unsubscribe": unsubscribe,
+    "forget_me": forget_me,
+}

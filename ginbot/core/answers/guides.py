@@ -1,0 +1,43 @@
+"""How-to and background answers: install_v9, uninstall_v8, download, consequences, reasons, contact."""
+
+from __future__ import annotations
+
+from ginbot.core.turn import Outcome, Turn
+
+PLATFORMS = ("windows", "macos", "android", "ios")
+
+
+def install_v9(turn: Turn) -> Outcome:
+    platform = turn.understood.platform
+    if platform in PLATFORMS:
+        turn.clear_pending()
+        return Outcome([turn.reply(f"install_v9.{platform}")])
+    turn.wait_for("platform")
+    return Outcome([turn.reply("install_v9.ask_platform", turn.content.buttons("platforms"))])
+
+
+def platform_reply(turn: Turn) -> Outcome | None:
+    """The answer to "which device?": only a platform name resumes the install guide."""
+    if turn.understood.platform in PLATFORMS and turn.understood.intent in ("install_v9", "fallback", "download"):
+        return install_v9(turn)
+    return None
+
+
+def fixed(key: str, with_contact: bool = False) -> object:
+    def answer(turn: Turn) -> Outcome:
+        buttons = turn.content.buttons("contact") if with_contact else ()
+        return Outcome([turn.reply(key, buttons)])
+
+    return answer
+
+
+HANDLERS = {
+    "install_v9": install_v9,
+    "uninstall_v8": fixed("uninstall_v8"),
+    "download": fixed("download"),
+    "no_install_consequence": fixed("no_install_consequence"),
+    "why_migrate": fixed("why_migrate"),
+    "about_gin": fixed("about_gin"),
+    "cannot_join": fixed("cannot_join", with_contact=True),
+    "contact_staff": fixed("contact_staff"),
+}

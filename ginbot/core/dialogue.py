@@ -1,0 +1,133 @@
+"""``Bot.handle(IncomingMessage) -> list[Reply]``: state, ask-back, dispatch to answers, and the turn log.
+
+Everything here is channel-neutral; LINE, Telegram, the terminal and the web chat all call the same
+``handle``. Conversation state lives in the database, so a restart loses no conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ginbot.core.answers import account, campaign, guides, small_talk
+from ginbot.core.catalog import Catalog, load_catalog
+from ginbot.core.clock import Clock
+from ginbot.core.content import Content
+from ginbot.core.messages import IncomingMessage, Kind, Reply
+from ginbot.core.turn import Outcome, Turn
+from ginbot.core.understanding import Understanding, Understood
+from ginbot.db import queries
+from ginbot.db.session import Database
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Turn], Outcome]
+HANDLERS: dict[str, Handler] = {
+    **campaign.HANDLERS,
+    **guides.HANDLERS,  # type: ignore[dict-item]
+    **account.HANDLERS,
+    **small_talk.HANDLERS,
+}
+# Officials paste whole e-mails sometimes; nobody's question needs more than this, and the log stays small.
+MAX_TEXT_CHARS = 2000
+
+TurnObserver = Callable[[IncomingMessage, Understood, Outcome, float], None]
+
+
+class Bot:
+    def __init__(
+        self,
+        db: Database,
+        understanding: Understanding,
+        content: Content,
+        clock: Clock | None = None,
+        catalog: Catalog | None = None,
+        observers: list[TurnObserver] | None = None,
+    ) -> None:
+        self.db = db
+        self.understanding = understanding
+        self.content = content
+        self.clock = clock or Clock()
+        self._catalog = catalog
+        self._catalog_lock = asyncio.Lock()
+        # Metrics and tests watch turns through these; they must not raise.
+        self.observers = list(observers or [])
+
+    async def catalog(self) -> Catalog:
+        if self._catalog is None:
+            async with self._catalog_lock:
+                if self._catalog is None:
+                    await self.reload()
+        assert self._catalog is not None
+        return self._catalog
+
+    async def reload(self) -> None:
+        """Re-read cohorts and agencies (after an import)."""
+        async with self.db.session() as session:
+            self._catalog = await load_catalog(session)
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        started = time.perf_counter()
+        catalog = await self.catalog()
+        text = message.text[:MAX_TEXT_CHARS]
+        async with self.db.session() as session:
+            user = await queries.get_or_create_user(session, message.channel, message.user_id)
+            user.last_seen_at = self.clock.now()
+            if message.kind == Kind.UNFOLLOW:
+                user.blocked, user.subscribed = True, False
+                return []
+            state = await queries.get_state(session, user.id)
+            if message.kind == Kind.FOLLOW:
+                user.blocked = False
+                return self._welcome(user.agency_id is None, state)
+            understood = self.understanding.understand(text)
+            turn = Turn(message, understood, user, state, catalog, self.content, self.clock.today(), session)
+            outcome = await self._respond(turn)
+            await queries.log_message(
+                session,
+                user_id=None if turn.user_deleted else user.id,
+                channel=message.channel,
+                text=text,
+                intent=outcome.intent or understood.intent,
+                confidence=understood.confidence,
+                entities=understood.entities(),
+                answered=outcome.answered,
+                at=self.clock.now(),
+            )
+        elapsed_s = time.perf_counter() - started
+        for observe in self.observers:
+            try:
+                observe(message, understood, outcome, elapsed_s)
+            except Exception:  # an observer must never break a conversation
+                log.exception("turn observer failed")
+        return outcome.replies
+
+    def _welcome(self, needs_agency: bool, state: Any) -> list[Reply]:
+        if needs_agency:
+            state.pending, state.data = "agency", {"intent": "set_agency"}
+            return [Reply(self.content.text("greet_ask_agency"))]
+        return [Reply(self.content.text("greet"), self.content.buttons("help"))]
+
+    async def _respond(self, turn: Turn) -> Outcome:
+        pending = turn.state.pending
+        resumed: Outcome | None = None
+        if pending == "forget_confirm":
+            resumed = await account.forget_confirmed(turn)
+        elif pending == "agency":
+            resumed = account.resume_agency(turn)
+        elif pending == "cohort_page":
+            resumed = campaign.next_page(turn)
+        elif pending == "platform":
+            resumed = guides.platform_reply(turn)
+        if resumed is not None:
+            return resumed
+        if turn.state.pending is not None and turn.state.pending == pending:
+            turn.clear_pending()
+        handler = HANDLERS.get(turn.understood.intent, small_talk.fallback)
+        return handler(turn)
+
+
+AsyncHandler = Callable[[IncomingMessage], Awaitable[list[Reply]]]

@@ -1,0 +1,77 @@
+"""One conversation turn: everything an answer needs, and the few ways it may change the user's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ginbot.core.catalog import AgencyInfo, Catalog, CohortInfo
+from ginbot.core.content import Content
+from ginbot.core.dates import relative_th, tense, thai_date, thai_date_short
+from ginbot.core.messages import IncomingMessage, QuickReply, Reply
+from ginbot.core.understanding import Understood
+from ginbot.db.models import ChatUser, ConversationState
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply]
+    answered: bool = True
+    # The intent the turn was finally answered as (an ask-back completes the intent asked earlier).
+    intent: str | None = None
+
+
+@dataclass
+class Turn:
+    message: IncomingMessage
+    understood: Understood
+    user: ChatUser
+    state: ConversationState
+    catalog: Catalog
+    content: Content
+    today: date
+    session: AsyncSession
+    # Set by forget_me once the user's data is gone: the turn log must not point at them again.
+    user_deleted: bool = False
+
+    # --- state -------------------------------------------------------------------------------------------
+    def wait_for(self, pending: str, **data: Any) -> None:
+        self.state.pending = pending
+        # A new dict, not an in-place update: the JSON column only notices reassignment.
+        self.state.data = dict(data)
+
+    def clear_pending(self) -> None:
+        self.state.pending = None
+        self.state.data = {}
+
+    def save_agency(self, agency: AgencyInfo) -> None:
+        """Telling ginbot one's agency turns reminders and announcements on (they can be turned off)."""
+        self.user.agency_id = agency.id
+        self.user.subscribed = True
+        self.user.blocked = False
+
+    # --- content -----------------------------------------------------------------------------------------
+    def text(self, key: str, **values: Any) -> str:
+        return self.content.text(key, **values)
+
+    def reply(self, key: str, buttons: tuple[QuickReply, ...] = (), **values: Any) -> Reply:
+        return Reply(self.text(key, **values), buttons)
+
+    def saved_agency(self) -> AgencyInfo | None:
+        return self.catalog.agencies.get(self.user.agency_id) if self.user.agency_id else None
+
+    def date_values(self, agency: AgencyInfo | None, cohort: CohortInfo, *, key_date: date) -> dict[str, Any]:
+        return {
+            "agency": agency.name_th if agency else "",
+            "cohort": cohort.number,
+            "count": len(self.catalog.members(cohort.number)),
+            "migration": thai_date(cohort.migration_date),
+            "last_v8": thai_date(cohort.last_v8_date),
+            "migration_short": thai_date_short(cohort.migration_date),
+            "last_v8_short": thai_date_short(cohort.last_v8_date),
+            "when": relative_th(self.today, key_date),
+            "tense": tense(self.today, key_date),
+        }

@@ -1,0 +1,214 @@
+"""A broadcast's life: create (validated), fan out into per-recipient outbox rows (resumable), report.
+
+Fan-out runs in the database (INSERT … SELECT … ON CONFLICT DO NOTHING) a chunk of recipients at a time,
+each chunk in its own transaction with the cursor saved beside it: a crash mid fan-out resumes after the
+last committed chunk, and the unique (broadcast_id, user_id) key makes any overlap harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import DateTime, Integer, String, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ginbot.db.models import Broadcast, ChatUser, OutboxRow, utcnow
+from ginbot.db.session import Database
+from ginbot.delivery.store import insert_ignore, utc
+from ginbot.delivery.targets import Target, TargetError, check_target, recipient_condition
+from ginbot.delivery.texts import text_problem
+
+FANOUT_CHUNK = 2000
+# Statuses of a broadcast that still has fan-out work to do.
+FANOUT_PENDING = ("scheduled", "fanning_out")
+
+
+@dataclass(frozen=True)
+class NewBroadcast:
+    text: str
+    target: Target
+    channel: str | None
+    send_at: datetime
+    created_by: str
+    kind: str = "announcement"
+    dedupe_key: str | None = None
+    expires_at: datetime | None = None
+
+
+async def create_broadcast(
+    session: AsyncSession, new: NewBroadcast, *, status: str = "scheduled", confirm_token: str | None = None
+) -> Broadcast:
+    """Validate and store a broadcast (TargetError for a bad target or text). Rows come later, by fan-out."""
+    problem = text_problem(new.text)
+    if problem:
+        raise TargetError(problem)
+    await check_target(session, new.target)
+    row = Broadcast(
+        kind=new.kind,
+        dedupe_key=new.dedupe_key,
+        text=new.text,
+        target_kind=new.target.kind,
+        target_value=new.target.value,
+        channel=new.channel,
+        send_at=utc(new.send_at),
+        expires_at=utc(new.expires_at) if new.expires_at else None,
+        created_by=new.created_by,
+        created_at=utcnow(),
+        status=status,
+        fanout_cursor=0,
+        confirm_token=confirm_token,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def target_of(broadcast: Broadcast) -> Target:
+    return Target(broadcast.target_kind, broadcast.target_value)
+
+
+async def due_broadcast_ids(session: AsyncSession, now: datetime) -> list[int]:
+    rows = await session.scalars(
+        select(Broadcast.id)
+        .where(Broadcast.status.in_(FANOUT_PENDING), Broadcast.send_at <= utc(now))
+        .order_by(Broadcast.send_at, Broadcast.id)
+    )
+    return list(rows.all())
+
+
+async def fan_out_chunk(session: AsyncSession, broadcast_id: int, now: datetime, chunk: int) -> bool:
+    """Queue the next chunk of recipients; return False once the broadcast is fully fanned out (or taken)."""
+    # SKIP LOCKED: a second worker leaves a broadcast being fanned out alone instead of queueing behind it.
+    broadcast = await session.scalar(
+        select(Broadcast).where(Broadcast.id == broadcast_id).with_for_update(skip_locked=True)
+    )
+    if broadcast is None or broadcast.status not in FANOUT_PENDING:
+        return False
+    cond = recipient_condition(target_of(broadcast), broadcast.channel)
+    after = broadcast.fanout_cursor
+    window = select(ChatUser.id).where(cond, ChatUser.id > after).order_by(ChatUser.id).limit(chunk).subquery()
+    upper = await session.scalar(select(func.max(window.c.id)))
+    if upper is None:
+        total = await session.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.broadcast_id == broadcast_id)
+        )
+        broadcast.status = "fanned_out"
+        broadcast.recipient_count = int(total or 0)
+        return False
+    rows = select(
+        literal(broadcast_id, Integer),
+        ChatUser.id,
+        ChatUser.channel,
+        literal("queued", String),
+        literal(0, Integer),
+        literal(utc(now), DateTime(timezone=True)),
+        literal(False),
+        literal(utc(now), DateTime(timezone=True)),
+    ).where(cond, ChatUser.id > after, ChatUser.id <= upper)
+    columns = [
+        "broadcast_id", "user_id", "channel", "status", "attempts", "next_attempt_at",
+        "possibly_duplicated", "created_at",
+    ]  # fmt: skip
+    await session.execute(insert_ignore(session, OutboxRow).from_select(columns, rows))
+    broadcast.status = "fanning_out"
+    broadcast.fanout_cursor = upper
+    return True
+
+
+async def fan_out(db: Database, broadcast_id: int, now: datetime, *, chunk: int = FANOUT_CHUNK) -> None:
+    """Fan a due broadcast out completely, one committed chunk at a time."""
+    while True:
+        async with db.session() as session:
+            more = await fan_out_chunk(session, broadcast_id, now, chunk)
+        if not more:
+            return
+
+
+# --- report ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    broadcast_id: int
+    kind: str
+    target: str
+    channel: str | None
+    status: str
+    send_at: datetime
+    created_by: str
+    recipients: int | None  # known once fan-out finished
+    queued: int
+    sending: int
+    sent: int
+    failed: int
+    blocked: int
+    skipped: int
+    possibly_duplicated: int  # Telegram rows re-sent after a worker died mid-send
+
+    @property
+    def total(self) -> int:
+        return self.queued + self.sending + self.sent + self.failed + self.blocked + self.skipped
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("fanned_out", "skipped", "cancelled") and self.queued + self.sending == 0
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["send_at"] = self.send_at.isoformat()
+        data["total"] = self.total
+        data["done"] = self.done
+        return data
+
+
+async def report(session: AsyncSession, broadcast_id: int) -> DeliveryReport | None:
+    """The live delivery report of one broadcast (admin page, `ginbot broadcast --status ID`)."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        return None
+    counts = dict(
+        (
+            await session.execute(
+                select(OutboxRow.status, func.count())
+                .where(OutboxRow.broadcast_id == broadcast_id)
+                .group_by(OutboxRow.status)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    duplicated = await session.scalar(
+        select(func.count())
+        .select_from(OutboxRow)
+        .where(OutboxRow.broadcast_id == broadcast_id, OutboxRow.possibly_duplicated.is_(True))
+    )
+    return DeliveryReport(
+        broadcast_id=broadcast.id,
+        kind=broadcast.kind,
+        target=str(target_of(broadcast)),
+        channel=broadcast.channel,
+        status=broadcast.status,
+        send_at=broadcast.send_at,
+        created_by=broadcast.created_by,
+        recipients=broadcast.recipient_count,
+        queued=counts.get("queued", 0),
+        sending=counts.get("sending", 0),
+        sent=counts.get("sent", 0),
+        failed=counts.get("failed", 0),
+        blocked=counts.get("blocked", 0),
+        skipped=counts.get("skipped", 0),
+        possibly_duplicated=int(duplicated or 0),
+    )
+
+
+async def recent_reports(session: AsyncSession, *, limit: int = 20, kind: str | None = None) -> list[DeliveryReport]:
+    """Newest broadcasts first, each with its live counts (for the admin page)."""
+    stmt = select(Broadcast.id).where(Broadcast.status != "draft").order_by(Broadcast.id.desc()).limit(limit)
+    if kind:
+        stmt = stmt.where(Broadcast.kind == kind)
+    reports = [await report(session, bid) for bid in (await session.scalars(stmt)).all()]
+    return [r for r in reports if r is not None]
+
+
+def default_expiry(send_at: datetime, grace_s: float) -> datetime:
+    return send_at + timedelta(seconds=grace_s)

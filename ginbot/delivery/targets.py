@@ -1,0 +1,108 @@
+"""Who a broadcast reaches: parse ``all | cohort:N | agency:ID``, check it against the database, and select
+its recipients as a SQL condition so counting and fan-out run in the database, never in memory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ginbot.db.models import Agency, ChatUser, Cohort
+
+# Only these channels can start a conversation (push); web and console users are reached when they visit.
+PUSH_CHANNELS = ("line", "telegram")
+
+
+class TargetError(ValueError):
+    """The target is malformed or names no known cohort/agency; the message is meant for staff."""
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # all | cohort | agency
+    value: str | None = None
+
+    def __str__(self) -> str:
+        return self.kind if self.value is None else f"{self.kind}:{self.value}"
+
+
+def parse_target(spec: str) -> Target:
+    """``all``, ``cohort:2`` or ``agency:rd`` (case and spaces forgiven)."""
+    spec = spec.strip()
+    if spec.lower() == "all":
+        return Target("all")
+    kind, sep, value = spec.partition(":")
+    kind, value = kind.strip().lower(), value.strip()
+    if sep and kind == "cohort" and value.isdigit():
+        return Target("cohort", str(int(value)))
+    if sep and kind == "agency" and value:
+        return Target("agency", value.lower())
+    raise TargetError(f"unknown target {spec!r}: use all, cohort:N or agency:ID")
+
+
+def parse_channel(channel: str | None) -> str | None:
+    if channel is None or channel == "":
+        return None
+    if channel not in PUSH_CHANNELS:
+        raise TargetError(f"unknown channel {channel!r}: use {' or '.join(PUSH_CHANNELS)}")
+    return channel
+
+
+async def check_target(session: AsyncSession, target: Target) -> None:
+    """Raise TargetError when the cohort or agency does not exist."""
+    if target.kind == "cohort":
+        if await session.get(Cohort, int(target.value or 0)) is None:
+            known = (await session.scalars(select(Cohort.number).order_by(Cohort.number))).all()
+            raise TargetError(f"no cohort {target.value}; known cohorts: {', '.join(map(str, known)) or 'none'}")
+    elif target.kind == "agency":
+        if await session.get(Agency, target.value) is None:
+            raise TargetError(f"no agency with id {target.value!r} (see data/agencies.csv, column id)")
+
+
+def recipient_condition(target: Target, channel: str | None) -> ColumnElement[bool]:
+    """Subscribed, not blocked, reachable by push, and inside the target."""
+    parts: list[ColumnElement[bool]] = [
+        ChatUser.subscribed.is_(True),
+        ChatUser.blocked.is_(False),
+        ChatUser.channel.in_([channel] if channel else PUSH_CHANNELS),
+    ]
+    if target.kind == "cohort":
+        parts.append(ChatUser.agency_id.in_(select(Agency.id).where(Agency.cohort == int(target.value or 0))))
+    elif target.kind == "agency":
+        parts.append(ChatUser.agency_id == target.value)
+    elif target.kind != "all":
+        raise TargetError(f"unknown target kind {target.kind!r}")
+    return and_(true(), *parts)
+
+
+async def count_recipients(session: AsyncSession, target: Target, channel: str | None) -> int:
+    stmt = select(func.count()).select_from(ChatUser).where(recipient_condition(target, channel))
+    return int(await session.scalar(stmt) or 0)
+
+
+async def count_by_channel(session: AsyncSession, target: Target, channel: str | None) -> dict[str, int]:
+    rows = await session.execute(
+        select(ChatUser.channel, func.count()).where(recipient_condition(target, channel)).group_by(ChatUser.channel)
+    )
+    return {c: int(n) for c, n in rows.all()}
+
+
+async def stream_recipient_ids(
+    session: AsyncSession, target: Target, channel: str | None, *, chunk: int = 1000, after_id: int = 0
+) -> AsyncIterator[list[int]]:
+    """Recipient ids in ascending chunks (keyset pagination by id): memory stays one chunk whatever the size."""
+    cond = recipient_condition(target, channel)
+    while True:
+        ids = list(
+            (
+                await session.scalars(
+                    select(ChatUser.id).where(cond, ChatUser.id > after_id).order_by(ChatUser.id).limit(chunk)
+                )
+            ).all()
+        )
+        if not ids:
+            return
+        yield ids
+        after_id = ids[-1]

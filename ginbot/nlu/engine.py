@@ -1,0 +1,219 @@
+"""``Nlu``: one call from a raw message to intent + entities (the `ginbot parse` shape).
+
+Each message is normalised and segmented exactly once; the classifier and the
+matchers share the result. Agency names are masked before classification so
+the classifier learns "<agency> ย้ายวันไหน" once instead of once per agency,
+and a held-out agency never looks like an unknown word.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ginbot.nlu.classifier import TOP_K, IntentClassifier, Prediction, Prepared
+from ginbot.nlu.entities import (
+    AgencyCandidate,
+    AgencyEntry,
+    AgencyMatcher,
+    Platform,
+    load_agencies_csv,
+    match_cohort,
+    match_platform,
+    mentions_unnamed_mobile,
+)
+from ginbot.nlu.intents import FALLBACK, IntentExample, load_intents
+from ginbot.nlu.text import normalise, tokens, warm_up
+
+# Only the start of a message is analysed: real questions are a line or two,
+# and a pasted 10,000-character document must not cost 10,000 characters of
+# segmentation and fuzzy matching on the webhook path.
+MAX_ANALYSED_CHARS = 500
+# Stands in for any agency name in the text the classifier sees. Latin, so the
+# Thai segmenter keeps it whole, and not a word anyone types.
+AGENCY_PLACEHOLDER = "qagencyq"
+
+# Out-of-domain negatives: a fixed-seed sample of TrueVoice call-centre
+# transcripts (telecom questions that look like "cannot connect" or
+# "subscribe/cancel" but are not about GIN Conference). 800 is about as many
+# as all GIN intents together, enough to teach "phone-company talk is
+# fallback" without drowning the in-scope classes or the 2 s training budget.
+NEGATIVES_RELATIVE_PATH = Path("data/external/truevoice-intent/mari_train.csv")
+NEGATIVE_SAMPLE_SIZE = 800
+NEGATIVE_SAMPLE_SEED = 20200701
+
+
+def load_negative_texts(
+    path: Path, sample_size: int = NEGATIVE_SAMPLE_SIZE, seed: int = NEGATIVE_SAMPLE_SEED
+) -> list[str]:
+    """A deterministic sample of the ``texts`` column of a CSV (unique, non-trivial texts)."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        texts = sorted({row["texts"].strip() for row in csv.DictReader(handle) if len(row["texts"].strip()) >= 3})
+    if len(texts) <= sample_size:
+        return texts
+    return random.Random(seed).sample(texts, sample_size)
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    text: str
+    intent: str
+    # Probability of the best-ranked intent (even when `intent` fell back
+    # because it was under the threshold).
+    confidence: float
+    agency: AgencyCandidate | None
+    agency_candidates: tuple[AgencyCandidate, ...]
+    cohort: int | None
+    platform: Platform | None
+    ranked: tuple[tuple[str, float], ...] = ()
+    # "มือถือ" without saying which: the dialogue should ask Android or iPhone.
+    mobile_unspecified: bool = False
+    normalised: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The `ginbot parse` object (CONTRACT.md), JSON-ready."""
+
+        def candidate(c: AgencyCandidate) -> dict[str, Any]:
+            return {"id": c.id, "name_th": c.name_th, "score": round(c.score, 3)}
+
+        return {
+            # Lone surrogates cannot be written as UTF-8; echo the rest as sent.
+            "text": self.text.encode("utf-8", "replace").decode("utf-8"),
+            "intent": self.intent,
+            "confidence": round(self.confidence, 3),
+            "agency": candidate(self.agency) if self.agency else None,
+            "agency_candidates": [candidate(c) for c in self.agency_candidates],
+            "cohort": self.cohort,
+            "platform": self.platform,
+        }
+
+
+class Nlu:
+    """The NLU facade the dialogue calls. Build once at start-up; ``parse`` is pure."""
+
+    def __init__(
+        self,
+        examples: Sequence[IntentExample],
+        agencies: Iterable[AgencyEntry],
+        negatives: Sequence[str] = (),
+    ) -> None:
+        self.matcher = AgencyMatcher(agencies)
+        warm_up(self.matcher.words)
+        self.examples: tuple[IntentExample, ...] = tuple(examples)
+        self._negatives: tuple[Prepared, ...] = tuple(self.prepare(t) for t in negatives)
+        self._prepared: tuple[tuple[Prepared, str], ...] = tuple(
+            (self.prepare(e.text), e.intent) for e in self.examples
+        )
+        self.classifier = IntentClassifier.train(self._prepared, self._negatives)
+
+    @classmethod
+    def from_paths(
+        cls,
+        intents_dir: Path,
+        agencies: Path | Sequence[AgencyEntry],
+        negatives_path: Path | None = None,
+    ) -> Nlu:
+        """Build from ``intents/`` and the agency table (a CSV path or entries).
+
+        ``negatives_path`` defaults to the TrueVoice sample next to the intents
+        folder (``<repo>/data/external/...``); it is skipped when absent.
+        """
+        intents_dir = Path(intents_dir)
+        entries = load_agencies_csv(agencies) if isinstance(agencies, Path | str) else list(agencies)
+        if negatives_path is None:
+            negatives_path = intents_dir.resolve().parent / NEGATIVES_RELATIVE_PATH
+        negatives = load_negative_texts(negatives_path) if negatives_path.is_file() else []
+        return cls(load_intents(intents_dir), entries, negatives)
+
+    def retrain(self, extra_examples: Iterable[IntentExample]) -> None:
+        """Add examples (e.g. from staff review) and rebuild the classifier.
+
+        Cheap: previously prepared documents are reused, only new texts are
+        segmented. The swap is a single attribute assignment, so a concurrent
+        ``parse`` sees either the old or the new model.
+        """
+        extra = tuple(extra_examples)
+        self.examples += extra
+        self._prepared += tuple((self.prepare(e.text), e.intent) for e in extra)
+        self.classifier = IntentClassifier.train(self._prepared, self._negatives)
+
+    def prepare(self, text: str) -> Prepared:
+        """Normalise, segment and mask agency names: what the classifier sees."""
+        norm = normalise(text[:MAX_ANALYSED_CHARS])
+        toks = tokens(norm, self.matcher.words)
+        return self._masked(norm, toks, self.matcher.exact_spans(norm, toks))
+
+    @staticmethod
+    def _masked(norm: str, toks: list[str], spans: list[tuple[int, int, AgencyEntry]]) -> Prepared:
+        if not spans:
+            return Prepared(norm, tuple(toks))
+        return Prepared(_mask(norm, spans), tuple(_mask_tokens(norm, toks, spans)))
+
+    def parse(self, text: str) -> ParseResult:
+        """Intent and entities for one message. Never raises on odd input."""
+        norm = normalise(text[:MAX_ANALYSED_CHARS])
+        toks = tokens(norm, self.matcher.words)
+        spans = self.matcher.exact_spans(norm, toks)
+        doc = self._masked(norm, toks, spans)
+        # Exact mentions are authoritative; typo matching only runs without one.
+        candidates = self.matcher.candidates_from_spans(spans) if spans else self.matcher.fuzzy(norm)
+        if doc.text:
+            prediction = self.classifier.predict(doc)
+        else:
+            prediction = Prediction(FALLBACK, 1.0, ((FALLBACK, 1.0),))
+        return ParseResult(
+            text=text,
+            intent=prediction.intent,
+            confidence=prediction.confidence,
+            agency=_resolved(candidates),
+            agency_candidates=tuple(candidates),
+            cohort=match_cohort(norm),
+            platform=match_platform(norm),
+            ranked=prediction.ranked[:TOP_K],
+            mobile_unspecified=mentions_unnamed_mobile(norm),
+            normalised=norm,
+        )
+
+
+def _resolved(candidates: Sequence[AgencyCandidate]) -> AgencyCandidate | None:
+    # Act on an agency only when there is exactly one confident candidate;
+    # otherwise the dialogue shows the candidates and asks.
+    if len(candidates) == 1 and not candidates[0].suggestion:
+        return candidates[0]
+    return None
+
+
+def _mask(norm: str, spans: Sequence[tuple[int, int, AgencyEntry]]) -> str:
+    pieces: list[str] = []
+    position = 0
+    for start, end, _entry in sorted(spans, key=lambda s: s[0]):
+        if start < position:
+            continue
+        pieces.extend((norm[position:start], f" {AGENCY_PLACEHOLDER} "))
+        position = end
+    pieces.append(norm[position:])
+    return " ".join("".join(pieces).split())
+
+
+def _mask_tokens(norm: str, toks: Sequence[str], spans: Sequence[tuple[int, int, AgencyEntry]]) -> list[str]:
+    """Tokens with every token touching an agency span replaced by one placeholder."""
+    result: list[str] = []
+    position = 0
+    covered = sorted((s, e) for s, e, _ in spans)
+    for tok in toks:
+        start = norm.find(tok, position)
+        if start < 0:
+            result.append(tok)
+            continue
+        end = start + len(tok)
+        position = end
+        hit = next((s for s, e in covered if start < e and s < end), None)
+        if hit is None:
+            result.append(tok)
+        elif not result or result[-1] != AGENCY_PLACEHOLDER:
+            result.append(AGENCY_PLACEHOLDER)
+    return result

@@ -1,0 +1,52 @@
+"""The web side of observability: ``GET /metrics`` and the request-id middleware."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
+
+from ginbot.observability import metrics
+from ginbot.observability.logging import REQUEST_ID
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# A caller's id is kept only when it is short and plain: it is written into every log line, so a crafted
+# header must not be able to forge extra lines or fields.
+_ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id_for(request: web.Request) -> str:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    return incoming if _ACCEPTABLE_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Sets the request id for every log line of this request (and of tasks it spawns, which copy the
+    context) and echoes it in the response, so a user's report can be matched to the log."""
+    request_id = request_id_for(request)
+    # aiohttp runs each request in a task of its own, so this value cannot leak into the next request.
+    REQUEST_ID.set(request_id)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers[REQUEST_ID_HEADER] = request_id
+        raise
+    if not response.prepared:
+        response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    body = await metrics.render()
+    # The classic 0.0.4 text format: every Prometheus version and agent reads it.
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
+
+
+def install(app: web.Application) -> None:
+    """Mount ``GET /metrics`` and make the request-id middleware the outermost one."""
+    app.middlewares.insert(0, request_id_middleware)
+    app.router.add_get("/metrics", metrics_endpoint)

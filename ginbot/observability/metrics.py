@@ -1,0 +1,210 @@
+"""Every Prometheus metric ginbot exposes, as named module-level objects that other modules import.
+
+All metrics live in ``REGISTRY``, ginbot's own CollectorRegistry rather than prometheus-client's global
+one, so ``GET /metrics`` shows exactly ginbot's series and tests can read values with
+``REGISTRY.get_sample_value(...)``.
+
+The metrics are per process: ``ginbot serve`` exposes them at ``/metrics``. A separate ``ginbot worker``
+counts its own deliveries in its own process; ``start_metrics_server`` lets it expose them on a port.
+
+Label values are kept to small fixed sets (channel names, intent ids, the outcomes and reasons below):
+every distinct value is a new time series, so a user id or free text must never become a label.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from importlib.metadata import PackageNotFoundError, version
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
+from prometheus_client import start_http_server as _start_http_server
+
+from ginbot.core.messages import IncomingMessage, MessageHandler, Reply
+
+log = logging.getLogger(__name__)
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+# Channels that receive and send messages; pre-creating their series makes a quiet channel read 0
+# (rather than "no data") so rate() and alerts work from the first scrape.
+CHANNELS = ("line", "telegram", "web")
+DELIVERY_OUTCOMES = ("sent", "failed", "blocked", "retried")
+REJECTION_REASONS = ("bad_signature", "bad_secret", "malformed", "too_large", "shutting_down")
+
+BUILD_INFO = Info("ginbot_build", "The running ginbot version.", registry=REGISTRY)
+
+MESSAGES_RECEIVED = Counter(
+    "ginbot_messages_received_total",
+    "Messages from people, per channel (text, follow and unfollow events).",
+    ["channel"],
+    registry=REGISTRY,
+)
+"""Incremented by ``InstrumentedHandler`` (wrap the bot once where it is wired), else by each channel
+adapter when it hands an IncomingMessage to the core."""
+
+INTENTS = Counter(
+    "ginbot_intents_total",
+    "Messages classified, per intent id (fallback included).",
+    ["intent"],
+    registry=REGISTRY,
+)
+"""Incremented by the core (ginbot.core) once per understood text message, with the final intent id."""
+
+FALLBACKS = Counter(
+    "ginbot_fallbacks_total",
+    "Messages the bot could not answer (intent fallback), per channel.",
+    ["channel"],
+    registry=REGISTRY,
+)
+"""Incremented by the core alongside INTENTS when the intent is ``fallback``; a rising share of
+fallbacks is the signal that the intents need new training examples."""
+
+# A chat answer normally takes tens of milliseconds; LINE's reply token stays valid about a minute, so
+# the buckets stretch to 30 s to show a slow database long before replies are lost.
+REPLY_LATENCY_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+REPLY_LATENCY = Histogram(
+    "ginbot_reply_latency_seconds",
+    "Time from a message arriving to the bot's replies being ready, per channel.",
+    ["channel"],
+    buckets=REPLY_LATENCY_BUCKETS_S,
+    registry=REGISTRY,
+)
+"""Observed by ``InstrumentedHandler`` around ``handle()``; a channel adapter that does not go through it
+observes ``time.perf_counter()`` deltas itself."""
+
+OUTBOX_QUEUED = Gauge(
+    "ginbot_outbox_queued",
+    "Outbox messages waiting to be sent, per channel (read from the database at scrape time).",
+    ["channel"],
+    registry=REGISTRY,
+)
+"""Set at scrape time from the source registered with ``set_outbox_depth_source`` (ginbot.delivery
+registers it). No source registered, or the query failing: the gauge has no samples, meaning unknown."""
+
+DELIVERIES = Counter(
+    "ginbot_deliveries_total",
+    "Outbox messages per recipient by outcome: sent, failed (gave up), blocked (user blocked the bot), "
+    "retried (a failed attempt that will be tried again), per channel.",
+    ["channel", "outcome"],
+    registry=REGISTRY,
+)
+"""Incremented by the sender (ginbot.delivery) once per recipient per attempt outcome; a LINE multicast
+to 500 people counts 500. Use ``count_delivery`` to keep outcomes to the fixed set."""
+
+WEBHOOK_REJECTIONS = Counter(
+    "ginbot_webhook_rejections_total",
+    "Webhook requests refused, per channel and reason.",
+    ["channel", "reason"],
+    registry=REGISTRY,
+)
+"""Incremented by ginbot/web/webhooks.py when it refuses a request (bad_signature, bad_secret, malformed,
+too_large) and by the shutdown gate (shutting_down)."""
+
+
+def _prime() -> None:
+    for channel in CHANNELS:
+        MESSAGES_RECEIVED.labels(channel)
+        FALLBACKS.labels(channel)
+        REPLY_LATENCY.labels(channel)
+        for outcome in DELIVERY_OUTCOMES:
+            DELIVERIES.labels(channel, outcome)
+    for channel in ("line", "telegram"):
+        for reason in REJECTION_REASONS:
+            WEBHOOK_REJECTIONS.labels(channel, reason)
+    try:
+        BUILD_INFO.info({"version": version("ginbot")})
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        BUILD_INFO.info({"version": "unknown"})
+
+
+_prime()
+
+
+def count_delivery(channel: str, outcome: str, recipients: int = 1) -> None:
+    """Count ``recipients`` deliveries with ``outcome``; an unknown outcome is a programming error."""
+    if outcome not in DELIVERY_OUTCOMES:
+        raise ValueError(f"outcome must be one of {DELIVERY_OUTCOMES}, got {outcome!r}")
+    DELIVERIES.labels(channel, outcome).inc(recipients)
+
+
+def count_rejection(channel: str, reason: str) -> None:
+    if reason not in REJECTION_REASONS:
+        raise ValueError(f"reason must be one of {REJECTION_REASONS}, got {reason!r}")
+    WEBHOOK_REJECTIONS.labels(channel, reason).inc()
+
+
+# --- outbox depth: read at scrape time -------------------------------------------------------------------
+
+OutboxDepthSource = Callable[[], Awaitable[Mapping[str, int]]]
+_outbox_source: OutboxDepthSource | None = None
+# A scrape must answer even when the database is slow; Prometheus' default scrape timeout is 10 s.
+OUTBOX_QUERY_TIMEOUT_S = 3.0
+
+
+def set_outbox_depth_source(source: OutboxDepthSource | None) -> None:
+    """Register the coroutine function that counts queued outbox rows per channel (None unregisters).
+
+    Called once at start-up by whoever owns the database in that process, e.g.
+    ``set_outbox_depth_source(lambda: queries.outbox_depth(db))``.
+    """
+    global _outbox_source
+    _outbox_source = source
+    if source is None:
+        OUTBOX_QUEUED.clear()
+
+
+async def refresh() -> None:
+    """Bring the scrape-time gauges up to date; never raises, so /metrics always answers."""
+    source = _outbox_source
+    if source is None:
+        return
+    try:
+        depth = await asyncio.wait_for(source(), timeout=OUTBOX_QUERY_TIMEOUT_S)
+    except Exception:
+        log.warning("outbox depth query failed; ginbot_outbox_queued left empty", exc_info=True)
+        OUTBOX_QUEUED.clear()
+        return
+    OUTBOX_QUEUED.clear()
+    for channel in ("line", "telegram"):
+        OUTBOX_QUEUED.labels(channel).set(0)
+    for channel, count in depth.items():
+        OUTBOX_QUEUED.labels(channel).set(count)
+
+
+async def render() -> bytes:
+    """The Prometheus text exposition of every ginbot metric, refreshed first."""
+    await refresh()
+    return generate_latest(REGISTRY)
+
+
+class InstrumentedHandler:
+    """Wraps the bot (a MessageHandler) so every message counts into MESSAGES_RECEIVED and REPLY_LATENCY,
+    whichever channel delivered it; wire ``InstrumentedHandler(bot)`` wherever the bot is built."""
+
+    def __init__(self, inner: MessageHandler) -> None:
+        self.inner = inner
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        MESSAGES_RECEIVED.labels(message.channel).inc()
+        started = time.perf_counter()
+        try:
+            return await self.inner.handle(message)
+        finally:
+            REPLY_LATENCY.labels(message.channel).observe(time.perf_counter() - started)
+
+
+def sample(name: str, **labels: str) -> float:
+    """One current value, 0.0 when the series does not exist yet (for tests and the admin page)."""
+    value = REGISTRY.get_sample_value(name, labels)
+    return 0.0 if value is None or math.isnan(value) else value
+
+
+def start_metrics_server(port: int, addr: str = "0.0.0.0") -> None:
+    """Expose REGISTRY on ``http://addr:port/metrics`` from a daemon thread (for ``ginbot worker``,
+    which has no web server of its own)."""
+    _start_http_server(port, addr=addr, registry=REGISTRY)
