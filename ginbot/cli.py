@@ -89,7 +89,14 @@ async def _open_bot(settings: Settings) -> tuple[Any, Any]:
 
     db = Database(settings.database_url)
     await upgrade(db)
-    return db, await build_bot(settings, db)
+    bot = await build_bot(settings, db)
+    _warn_if_empty(await bot.catalog())
+    return db, bot
+
+
+def _warn_if_empty(catalog: Any) -> None:
+    if not catalog.agencies:
+        print("ginbot: the database has no agencies yet; run `ginbot db seed` (or `ginbot import …`)", file=sys.stderr)
 
 
 async def _ask(settings: Settings, user: str, text: str, as_json: bool) -> int:
@@ -131,6 +138,7 @@ async def _parse(settings: Settings, text: str | None, jsonl: bool) -> int:
             catalog = await load_catalog(session)
     finally:
         await db.close()
+    _warn_if_empty(catalog)
     nlu = build_nlu(settings, catalog)
     if jsonl or text is None:
         for line in sys.stdin:

@@ -84,6 +84,8 @@ class Intake:
         async with self.db.session() as session:
             await queries.release_event(session, self.channel, event_id)
 
-    async def prune(self, max_age: timedelta = PROCESSED_EVENT_MAX_AGE) -> int:
-        async with self.db.session() as session:
-            return await queries.prune_processed_events(session, utcnow() - max_age)
+
+async def prune_processed_events(db: Database, max_age: timedelta = PROCESSED_EVENT_MAX_AGE) -> int:
+    """Delete event ids of every channel older than ``max_age``; returns how many went."""
+    async with db.session() as session:
+        return await queries.prune_processed_events(session, utcnow() - max_age)

@@ -63,7 +63,7 @@ def from_text(turn: Turn, intent: str) -> Resolved | None:
 def not_found(turn: Turn, intent: str) -> Outcome:
     u = turn.understood
     turn.wait_for("agency", intent=intent)
-    lines = [turn.text("agency_not_found", text=u.text.strip()[:60])]
+    lines = [turn.text("agency_not_found")]
     buttons = _choices(turn, u.candidates)
     lines.append(turn.text("agency_not_found_suggest") if buttons else turn.text("agency_not_found_retry"))
     return Outcome([Reply("\n".join(lines), buttons)], answered=False)

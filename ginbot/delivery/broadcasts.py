@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, func, literal, select, update
+from sqlalchemy import DateTime, Integer, String, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.db.models import Broadcast, ChatUser, OutboxRow, utcnow
@@ -87,7 +87,9 @@ async def fan_out_chunk(session: AsyncSession, broadcast_id: int, now: datetime,
         return False
     cond = recipient_condition(target_of(broadcast), broadcast.channel)
     after = broadcast.fanout_cursor
-    window = select(ChatUser.id).where(cond, ChatUser.id > after).order_by(ChatUser.id).limit(chunk).subquery()
+    window = (
+        select(ChatUser.id).where(cond, ChatUser.id > after).order_by(ChatUser.id).limit(chunk).subquery()
+    )
     upper = await session.scalar(select(func.max(window.c.id)))
     if upper is None:
         total = await session.scalar(
@@ -126,6 +128,7 @@ async def fan_out(db: Database, broadcast_id: int, now: datetime, *, chunk: int 
 
 
 # --- report ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DeliveryReport:
@@ -201,7 +204,9 @@ async def report(session: AsyncSession, broadcast_id: int) -> DeliveryReport | N
     )
 
 
-async def recent_reports(session: AsyncSession, *, limit: int = 20, kind: str | None = None) -> list[DeliveryReport]:
+async def recent_reports(
+    session: AsyncSession, *, limit: int = 20, kind: str | None = None
+) -> list[DeliveryReport]:
     """Newest broadcasts first, each with its live counts (for the admin page)."""
     stmt = select(Broadcast.id).where(Broadcast.status != "draft").order_by(Broadcast.id.desc()).limit(limit)
     if kind:

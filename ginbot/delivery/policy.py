@@ -95,7 +95,9 @@ def reminder_day(rule: ReminderRule, *, last_v8_date: date, migration_date: date
     return anchor - timedelta(days=rule.days_before)
 
 
-def due_at(policy: ReminderPolicy, rule: ReminderRule, *, last_v8_date: date, migration_date: date) -> datetime:
+def due_at(
+    policy: ReminderPolicy, rule: ReminderRule, *, last_v8_date: date, migration_date: date
+) -> datetime:
     """The aware moment a reminder is due: its day at ``send_time`` in the policy's timezone."""
     day = reminder_day(rule, last_v8_date=last_v8_date, migration_date=migration_date)
     return datetime.combine(day, policy.send_time, tzinfo=policy.tz)

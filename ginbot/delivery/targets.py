@@ -55,7 +55,9 @@ async def check_target(session: AsyncSession, target: Target) -> None:
     if target.kind == "cohort":
         if await session.get(Cohort, int(target.value or 0)) is None:
             known = (await session.scalars(select(Cohort.number).order_by(Cohort.number))).all()
-            raise TargetError(f"no cohort {target.value}; known cohorts: {', '.join(map(str, known)) or 'none'}")
+            raise TargetError(
+                f"no cohort {target.value}; known cohorts: {', '.join(map(str, known)) or 'none'}"
+            )
     elif target.kind == "agency":
         if await session.get(Agency, target.value) is None:
             raise TargetError(f"no agency with id {target.value!r} (see data/agencies.csv, column id)")
@@ -84,7 +86,9 @@ async def count_recipients(session: AsyncSession, target: Target, channel: str |
 
 async def count_by_channel(session: AsyncSession, target: Target, channel: str | None) -> dict[str, int]:
     rows = await session.execute(
-        select(ChatUser.channel, func.count()).where(recipient_condition(target, channel)).group_by(ChatUser.channel)
+        select(ChatUser.channel, func.count())
+        .where(recipient_condition(target, channel))
+        .group_by(ChatUser.channel)
     )
     return {c: int(n) for c, n in rows.all()}
 

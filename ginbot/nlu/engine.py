@@ -104,11 +104,11 @@ class Nlu:
         self.matcher = AgencyMatcher(agencies)
         warm_up(self.matcher.words)
         self.examples: tuple[IntentExample, ...] = tuple(examples)
-        self._negatives: tuple[Prepared, ...] = tuple(self.prepare(t) for t in negatives)
-        self._prepared: tuple[tuple[Prepared, str], ...] = tuple(
+        self.negative_documents: tuple[Prepared, ...] = tuple(self.prepare(t) for t in negatives)
+        self.training_documents: tuple[tuple[Prepared, str], ...] = tuple(
             (self.prepare(e.text), e.intent) for e in self.examples
         )
-        self.classifier = IntentClassifier.train(self._prepared, self._negatives)
+        self.classifier = IntentClassifier.train(self.training_documents, self.negative_documents)
 
     @classmethod
     def from_paths(
@@ -138,8 +138,8 @@ class Nlu:
         """
         extra = tuple(extra_examples)
         self.examples += extra
-        self._prepared += tuple((self.prepare(e.text), e.intent) for e in extra)
-        self.classifier = IntentClassifier.train(self._prepared, self._negatives)
+        self.training_documents += tuple((self.prepare(e.text), e.intent) for e in extra)
+        self.classifier = IntentClassifier.train(self.training_documents, self.negative_documents)
 
     def prepare(self, text: str) -> Prepared:
         """Normalise, segment and mask agency names: what the classifier sees."""
@@ -160,7 +160,7 @@ class Nlu:
         spans = self.matcher.exact_spans(norm, toks)
         doc = self._masked(norm, toks, spans)
         # Exact mentions are authoritative; typo matching only runs without one.
-        candidates = self.matcher.candidates_from_spans(spans) if spans else self.matcher.fuzzy(norm)
+        candidates = self.matcher.candidates_from_spans(spans) if spans else self.matcher.fuzzy(norm, toks)
         if doc.text:
             prediction = self.classifier.predict(doc)
         else:

@@ -17,7 +17,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from ginbot.nlu.text import dictionary_words, normalise, tokens
+from ginbot.nlu.text import dictionary_words, is_dictionary_word, normalise, tokens
 
 
 @dataclass(frozen=True)
@@ -73,25 +73,32 @@ def load_agencies_csv(path: Path) -> list[AgencyEntry]:
 
 # --- agencies ---------------------------------------------------------------
 
-# Thai surfaces this short (abbreviations such as "อย", "สคบ", "กปภ") occur
-# inside ordinary words ("อยาก"), so they only count when they line up with
-# word boundaries from the tokenizer. Longer names are distinctive enough to
-# match as plain substrings, which also survives odd segmentation.
+# Thai surfaces this short (abbreviations such as "อย.", "สคบ", "กปภ") occur
+# inside ordinary words ("อยาก", "น้อย."), so they only count when they line
+# up with word boundaries from the tokenizer. Longer names are distinctive
+# enough to match as plain substrings, which also survives odd segmentation.
 _SHORT_THAI_CHARS = 5
+# Without its dot a two-letter abbreviation ("ปค", "ทอ", "คน") is usually just
+# a syllable of another word, so it must stand alone between spaces (or at the
+# start/end of the message): "ปค", "ทำงานที่ ปค ครับ".
+_BARE_THAI_CHARS = 2
 # Fuzzy matching is only tried for names at least this long: below it one typo
 # is a large share of the word and hits become noise.
 _FUZZY_MIN_CHARS = 6
 # Typos allowed, as Indel edits (a substitution is 2, a missing/extra letter 1),
-# between a name and the best-aligned part of the message.
-_FUZZY_EDITS_SHORT = 2
-_FUZZY_EDITS_LONG = 3
-_FUZZY_LONG_CHARS = 12
+# between a name and the best-aligned part of the message, by name length.
+# Short names only forgive a missing or extra letter (usually a tone mark):
+# with a substitution "สำนักงบ" would match every "สำนักงาน…".
+_FUZZY_EDITS_BY_LENGTH = ((12, 3), (8, 2), (_FUZZY_MIN_CHARS, 1))
+# "Did you mean" guesses are only offered for names this long, where a near
+# miss is clearly an attempt at that name rather than a shared common word.
+_SUGGEST_MIN_CHARS = 8
 # Candidates scoring within this margin of the best are reported together so
 # the dialogue asks "which one?" instead of guessing.
 AMBIGUITY_MARGIN = 0.03
 # Below the acceptance cutoff, guesses at least this close become "did you
 # mean" suggestions; anything further is noise and dropped.
-SUGGEST_MIN_SCORE = 0.75
+SUGGEST_MIN_SCORE = 0.85
 MAX_SUGGESTIONS = 3
 # Exact hits outrank any fuzzy hit; fuzzy scores are kept strictly below this.
 _FUZZY_SCORE_CAP = 0.99
@@ -99,13 +106,17 @@ _TRIGRAM_SHARE = 0.5
 _MAX_FUZZY_CANDIDATES = 12
 
 _LATIN_WORD = re.compile(r"[a-z0-9]")
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+
+
+_Boundary = Literal["none", "tokens", "spaces", "latin"]
 
 
 @dataclass(frozen=True)
 class _Surface:
     text: str  # normalised
     entry: AgencyEntry
-    boundary: Literal["none", "tokens", "latin"]
+    boundary: _Boundary
 
 
 def _trigrams(text: str) -> set[str]:
@@ -143,8 +154,11 @@ class AgencyMatcher:
         return {f for f in (norm, stripped) if len(f) >= 2}
 
     def _add_surface(self, form: str, entry: AgencyEntry) -> None:
+        boundary: _Boundary
         if _is_latin(form):
-            boundary: Literal["none", "tokens", "latin"] = "latin"
+            boundary = "latin"
+        elif len(form) <= _BARE_THAI_CHARS:
+            boundary = "spaces"
         elif len(form) <= _SHORT_THAI_CHARS:
             boundary = "tokens"
         else:
@@ -167,7 +181,7 @@ class AgencyMatcher:
         spans = self.exact_spans(norm, toks)
         if spans:
             return self.candidates_from_spans(spans)
-        return self.fuzzy(norm)
+        return self.fuzzy(norm, toks)
 
     def exact_spans(self, norm: str, toks: Sequence[str]) -> list[tuple[int, int, AgencyEntry]]:
         """Non-overlapping exact mentions as (start, end, entry), longest first."""
@@ -182,6 +196,9 @@ class AgencyMatcher:
                     if (i > 0 and _LATIN_WORD.match(norm[i - 1])) or (
                         end < len(norm) and _LATIN_WORD.match(norm[end])
                     ):
+                        continue
+                elif surface.boundary == "spaces":
+                    if (i > 0 and _THAI.match(norm[i - 1])) or (end < len(norm) and _THAI.match(norm[end])):
                         continue
                 elif surface.boundary == "tokens":
                     if bounds is None:
@@ -215,7 +232,7 @@ class AgencyMatcher:
                 result.append(AgencyCandidate(entry.id, entry.name_th, 1.0))
         return result
 
-    def fuzzy(self, norm: str) -> list[AgencyCandidate]:
+    def fuzzy(self, norm: str, toks: Sequence[str]) -> list[AgencyCandidate]:
         """Typo-tolerant candidates (see module constants); suggestions when none passes."""
         if len(norm) < _FUZZY_MIN_CHARS - 1:
             return []
@@ -234,17 +251,22 @@ class AgencyMatcher:
             key=lambda pair: (-pair[0], pair[1]),
         )[:_MAX_FUZZY_CANDIDATES]
         best: dict[str, tuple[float, bool, AgencyEntry]] = {}
+        bounds: tuple[set[int], set[int]] | None = None
         for _share, index in ranked:
             form, entry = self._fuzzy[index]
             alignment = fuzz.partial_ratio_alignment(form, norm)
             if alignment is None:
                 continue
             window = norm[alignment.dest_start : alignment.dest_end]
+            if bounds is None:
+                bounds = _token_bounds(norm, toks)
+            if _inside_real_word(norm, alignment.dest_start, alignment.dest_end, bounds):
+                continue
             edits = Indel.distance(form, window)
-            allowed = _FUZZY_EDITS_LONG if len(form) >= _FUZZY_LONG_CHARS else _FUZZY_EDITS_SHORT
+            allowed = next(edits for length, edits in _FUZZY_EDITS_BY_LENGTH if len(form) >= length)
             score = min(_FUZZY_SCORE_CAP, 1.0 - edits / (2 * len(form)))
             accepted = edits <= allowed
-            if not accepted and score < SUGGEST_MIN_SCORE:
+            if not accepted and (score < SUGGEST_MIN_SCORE or len(form) < _SUGGEST_MIN_CHARS):
                 continue
             previous = best.get(entry.id)
             if previous is None or (accepted, score) > (previous[1], previous[0]):
@@ -263,6 +285,22 @@ class AgencyMatcher:
         return [
             AgencyCandidate(e.id, e.name_th, round(s, 3), suggestion=True) for s, e in guesses[:MAX_SUGGESTIONS]
         ]
+
+
+def _inside_real_word(norm: str, start: int, end: int, bounds: tuple[set[int], set[int]]) -> bool:
+    """True when the fuzzy window is the start or end of a longer ordinary word.
+
+    "สำนักงบ" is one letter from "สำนักง", the start of "สำนักงาน": widening
+    the window to whole tokens gives a dictionary word, so it is not a typo of
+    the agency name but a different word. Real typos ("กรมสรรพกร") widen to
+    nothing in the dictionary.
+    """
+    starts, ends = bounds
+    wide_start = max((b for b in starts if b <= start), default=0)
+    wide_end = min((b for b in ends if b >= end), default=len(norm))
+    if (wide_start, wide_end) == (start, end):
+        return False
+    return any(is_dictionary_word(w) for w in norm[wide_start:wide_end].split())
 
 
 def _token_bounds(norm: str, toks: Sequence[str]) -> tuple[set[int], set[int]]:

@@ -135,6 +135,7 @@ DOMAIN_WORDS: frozenset[str] = frozenset(
 # Thai abbreviations (สพร, สคบ, กปภ, ทอท) are short; a dotted form of a long
 # full name is never typed, so it would only bloat the dictionary.
 _MAX_ABBREVIATION_CHARS = 8
+_MIN_BARE_THAI_CHARS = 2
 
 
 def dictionary_words(names: Iterable[str]) -> frozenset[str]:
@@ -145,11 +146,14 @@ def dictionary_words(names: Iterable[str]) -> frozenset[str]:
         norm = normalise(name)
         if not norm:
             continue
-        words.add(norm)
-        if norm.endswith("."):
-            words.add(norm.rstrip("."))
-        elif len(norm) <= _MAX_ABBREVIATION_CHARS and " " not in norm and not norm.isascii():
-            words.add(norm + ".")
+        bare = norm.rstrip(".")
+        forms = {norm, bare}
+        if len(bare) <= _MAX_ABBREVIATION_CHARS and " " not in bare and not bare.isascii():
+            forms.add(bare + ".")
+        # Two-letter Thai forms ("ปค", "ทอ") are left out: as dictionary words
+        # they would make the segmenter cut ordinary text ("บอทออก" into
+        # "บอ|ทอ|อก"); with their dot ("ปค.") they are safe and kept.
+        words.update(f for f in forms if len(f) > _MIN_BARE_THAI_CHARS or f.isascii() or f.endswith("."))
     return frozenset(words)
 
 
@@ -158,6 +162,11 @@ def _trie(extra_words: frozenset[str]) -> Trie:
     # Building the trie over ~62k words takes ~0.5 s, so it is built once per
     # distinct vocabulary (in practice: once per process) and reused.
     return dict_trie(set(thai_words()) | DOMAIN_WORDS | extra_words)
+
+
+def is_dictionary_word(word: str) -> bool:
+    """True for a word of PyThaiNLP's stock Thai dictionary."""
+    return word in thai_words()
 
 
 def warm_up(extra_words: frozenset[str] = frozenset()) -> None:

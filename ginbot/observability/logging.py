@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from types import TracebackType
@@ -90,6 +90,8 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
     "taskName",
 }
 _TRACEBACKS = logging.Formatter()
+# Keys whose values are secret whatever they look like (a headers mapping, a settings dump).
+_SECRET_KEY = re.compile(r"(?i)authorization|password|passwd|secret|token|api_key|cookie")
 
 
 class RedactingFilter(logging.Filter):
@@ -110,9 +112,21 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         for key, value in list(vars(record).items()):
-            if key not in _STANDARD_ATTRS and isinstance(value, str):
-                setattr(record, key, self.redact(value))
+            if key not in _STANDARD_ATTRS:
+                setattr(record, key, self._redact_value(key, value))
         return True
+
+    def _redact_value(self, key: str, value: Any) -> Any:
+        """Redacts strings inside ``extra=`` values too: a logged headers dict carries Authorization."""
+        if _SECRET_KEY.search(key) and value:
+            return REDACTED
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, Mapping):
+            return {str(k): self._redact_value(str(k), v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set):
+            return [self._redact_value("", v) for v in value]
+        return value
 
 
 class RequestIdFilter(logging.Filter):

@@ -20,13 +20,23 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client import start_http_server as _start_http_server
 
 from ginbot.core.messages import IncomingMessage, MessageHandler, Reply
 
 log = logging.getLogger(__name__)
 
+# The *_created series (one timestamp per labelled series) double the output and no dashboard uses them.
+disable_created_metrics()
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 # Channels that receive and send messages; pre-creating their series makes a quiet channel read 0

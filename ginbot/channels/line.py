@@ -1,0 +1,188 @@
+"""The LINE adapter: verified webhook events in, the core's replies out (reply API, push as the fallback).
+
+Sending rules (PLATFORM-NOTES.md):
+- The first five messages go as a reply; more go as pushes of five. A reply token is single-use and short
+  lived, so when the reply is refused (400 "Invalid reply token" for an expired or redelivered event) or
+  fails, everything goes as pushes instead.
+- Each push carries its own ``X-Line-Retry-Key`` (uuid4) and is retried only on 5xx, 429 (not the monthly
+  quota) and network errors or timeouts, always with the same key: LINE answers a repeat of an accepted
+  request with 409, which counts as sent, so a retry can never deliver twice.
+- Every call passes ``_request_timeout``; the SDK's default is five minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+
+import aiohttp
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    TextMessage,
+)
+from linebot.v3.webhook import WebhookParser
+
+from ginbot.channels.base import FAILURE_REPLY
+from ginbot.channels.intake import Intake
+from ginbot.channels.line_convert import LineTurn, batches, interpret, to_line_messages
+from ginbot.core.messages import Channel, Kind, MessageHandler, Reply
+from ginbot.db.session import Database
+from ginbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# LINE answers in well under a second; ten seconds leaves room for a bad minute without pinning a task.
+REQUEST_TIMEOUT_S = 10.0
+# Pauses between push attempts: three tries within about a second, then give up and log.
+PUSH_RETRY_DELAYS_S = (0.2, 1.0)
+# A 429 saying this is the monthly message quota: retrying cannot help until next month.
+MONTHLY_LIMIT_MARK = "monthly limit"
+
+
+class LineChannel:
+    name = Channel.LINE
+
+    def __init__(
+        self,
+        *,
+        channel_secret: str,
+        access_token: str,
+        api_base: str,
+        handler: MessageHandler,
+        intake: Intake,
+        request_timeout_s: float = REQUEST_TIMEOUT_S,
+        push_retry_delays_s: Sequence[float] = PUSH_RETRY_DELAYS_S,
+    ) -> None:
+        self._parser = WebhookParser(channel_secret)
+        self._config = Configuration(access_token=access_token, host=api_base)
+        self._handler = handler
+        self._intake = intake
+        self._timeout_s = request_timeout_s
+        self._retry_delays_s = tuple(push_retry_delays_s)
+        self._client: AsyncApiClient | None = None
+        self._api: AsyncMessagingApi | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, handler: MessageHandler, db: Database) -> LineChannel:
+        assert settings.line_channel_secret and settings.line_channel_access_token, "LINE is not configured"
+        return cls(
+            channel_secret=settings.line_channel_secret.get_secret_value(),
+            access_token=settings.line_channel_access_token.get_secret_value(),
+            api_base=settings.line_api_base,
+            handler=handler,
+            intake=Intake(db, Channel.LINE),
+        )
+
+    async def start(self) -> None:
+        # AsyncApiClient opens an aiohttp session in its constructor: it must be made inside the running loop.
+        self._client = AsyncApiClient(self._config)
+        self._api = AsyncMessagingApi(self._client)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = self._api = None
+
+    @property
+    def ready(self) -> bool:
+        return self._api is not None
+
+    def parse(self, body: str, signature: str) -> list[object]:
+        """Verify the signature over the raw body and parse the events.
+
+        Raises ``InvalidSignatureError`` for a wrong signature, ``ValueError``/``KeyError`` for a body that
+        is not a webhook payload.
+        """
+        events: list[object] = self._parser.parse(body, signature)
+        return events
+
+    async def handle_event(self, event: object) -> None:
+        """Answer one event; the webhook route runs this in a fresh background task per event."""
+        turn = interpret(event)
+        if turn is None:
+            return
+        await self._intake.run_once(turn.event_id, turn.user_id, lambda: self._answer(turn))
+
+    async def _answer(self, turn: LineTurn) -> None:
+        if turn.message is None:
+            await self.send(turn.user_id, turn.reply_token, turn.canned)
+            return
+        try:
+            replies = await self._handler.handle(turn.message)
+        except Exception:
+            if turn.message.kind != Kind.UNFOLLOW:
+                await self.send(turn.user_id, turn.reply_token, [FAILURE_REPLY])
+            raise
+        if turn.message.kind == Kind.UNFOLLOW:
+            return  # the person blocked the bot: there is nobody to answer
+        await self.send(turn.user_id, turn.reply_token, replies)
+
+    async def send(self, user_id: str, reply_token: str | None, replies: Sequence[Reply]) -> None:
+        groups = batches(to_line_messages(replies))
+        if not groups:
+            return
+        if reply_token is not None and await self._reply(reply_token, groups[0]):
+            groups = groups[1:]
+        for group in groups:
+            await self.push(user_id, group)
+
+    async def _reply(self, reply_token: str, messages: list[TextMessage]) -> bool:
+        api = self._require_api()
+        try:
+            await api.reply_message(
+                ReplyMessageRequest(replyToken=reply_token, messages=messages),  # type: ignore[arg-type]
+                _request_timeout=self._timeout_s,
+            )
+            return True
+        except ApiException as exc:
+            log.info("LINE reply refused (%s %s); sending as push", exc.status, _short(exc.body))
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            # The reply may have gone through; a duplicate answer beats a silent bot.
+            log.warning("LINE reply failed (%r); sending as push", exc)
+        return False
+
+    async def push(self, to: str, messages: list[TextMessage]) -> bool:
+        """Push up to five messages; True once LINE has accepted them (now or on an earlier attempt)."""
+        api = self._require_api()
+        retry_key = str(uuid.uuid4())
+        delays = (*self._retry_delays_s, None)
+        for attempt, delay in enumerate(delays, start=1):
+            try:
+                await api.push_message(
+                    PushMessageRequest(to=to, messages=messages),  # type: ignore[arg-type]
+                    x_line_retry_key=retry_key,
+                    _request_timeout=self._timeout_s,
+                )
+                return True
+            except ApiException as exc:
+                if exc.status == 409:
+                    return True  # an earlier attempt with this key was accepted
+                retryable = exc.status is not None and (
+                    exc.status >= 500 or (exc.status == 429 and MONTHLY_LIMIT_MARK not in _short(exc.body, 2000))
+                )
+                problem = f"{exc.status} {_short(exc.body)}"
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                retryable, problem = True, repr(exc)
+            if not retryable or delay is None:
+                log.error("LINE push to %s failed after %d attempt(s): %s", to, attempt, problem)
+                return False
+            log.warning("LINE push attempt %d failed (%s); retrying with the same retry key", attempt, problem)
+            await asyncio.sleep(delay)
+        return False  # pragma: no cover - the loop always returns
+
+    def _require_api(self) -> AsyncMessagingApi:
+        if self._api is None:
+            raise RuntimeError("LineChannel.start() has not run")
+        return self._api
+
+
+def _short(body: object, limit: int = 200) -> str:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+    return text[:limit]

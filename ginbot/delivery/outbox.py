@@ -1,0 +1,287 @@
+"""The outbox's SQL: claim work (FOR UPDATE SKIP LOCKED on PostgreSQL), record each send's result.
+
+A claim sets status "sending" and a lease; a row or LINE batch still "sending" after its lease belongs to
+a crashed worker and is claimed again. Every claiming UPDATE repeats the "is it claimable" condition, so
+even without row locks (SQLite) two claimers never both win the same row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ginbot.db.models import Broadcast, ChatUser, LineBatch, OutboxRow
+from ginbot.delivery.store import as_utc, utc
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One claimed Telegram row with what sending needs."""
+
+    id: int
+    user_id: int
+    chat_id: str
+    text: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class ClaimedBatch:
+    """One LINE multicast request: fixed recipients and retry key."""
+
+    id: int
+    retry_key: str
+    text: str
+    attempts: int
+    row_ids: tuple[int, ...]
+    user_ids: tuple[str, ...]  # LINE userIds
+
+
+def _claimable(model: type[OutboxRow] | type[LineBatch], now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(model.status == "queued", model.next_attempt_at <= now),
+        and_(model.status == "sending", model.lease_until < now),
+    )
+
+
+async def _screen(
+    session: AsyncSession, rows: Sequence[tuple[int, bool, bool, datetime | None]], now: datetime
+) -> list[int]:
+    """Settle rows that must not be sent (unsubscribed, blocked, expired); return the ids still to send."""
+    keep, blocked, skipped = [], [], []
+    for row_id, subscribed, user_blocked, expires_at in rows:
+        if user_blocked:
+            blocked.append(row_id)
+        elif not subscribed or (expires_at is not None and as_utc(expires_at) < now):
+            skipped.append(row_id)
+        else:
+            keep.append(row_id)
+    if blocked:
+        await session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(blocked))
+            .values(status="blocked", last_error="user blocked the bot")
+        )
+    if skipped:
+        await session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(skipped))
+            .values(status="skipped", last_error="unsubscribed or past its grace window")
+        )
+    return keep
+
+
+async def claim_telegram(
+    session: AsyncSession, now: datetime, *, lease_s: float, limit: int
+) -> list[Claimed]:
+    now = utc(now)
+    candidates = (
+        (
+            await session.execute(
+                select(OutboxRow.id, ChatUser.subscribed, ChatUser.blocked, Broadcast.expires_at)
+                .join(ChatUser, ChatUser.id == OutboxRow.user_id)
+                .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
+                .where(OutboxRow.channel == "telegram", _claimable(OutboxRow, now))
+                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+                .limit(limit)
+                .with_for_update(of=OutboxRow, skip_locked=True)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    keep = await _screen(session, candidates, now)
+    if not keep:
+        return []
+    claimed_ids = (
+        await session.scalars(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(keep), _claimable(OutboxRow, now))
+            .values(
+                # Still "sending" after the lease: a dead worker may have sent it before dying.
+                possibly_duplicated=case(
+                    (OutboxRow.status == "sending", True), else_=OutboxRow.possibly_duplicated
+                ),
+                status="sending",
+                lease_until=now + timedelta(seconds=lease_s),
+            )
+            .returning(OutboxRow.id)
+        )
+    ).all()
+    rows = await session.execute(
+        select(OutboxRow.id, OutboxRow.user_id, ChatUser.platform_user_id, Broadcast.text, OutboxRow.attempts)
+        .join(ChatUser, ChatUser.id == OutboxRow.user_id)
+        .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
+        .where(OutboxRow.id.in_(claimed_ids))
+        .order_by(OutboxRow.id)
+    )
+    return [Claimed(*r) for r in rows.tuples().all()]
+
+
+async def _batch_details(session: AsyncSession, batch: LineBatch) -> ClaimedBatch:
+    rows = (
+        (
+            await session.execute(
+                select(OutboxRow.id, ChatUser.platform_user_id)
+                .join(ChatUser, ChatUser.id == OutboxRow.user_id)
+                .where(OutboxRow.line_batch_id == batch.id, OutboxRow.status == "sending")
+                .order_by(OutboxRow.id)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    text = await session.scalar(select(Broadcast.text).where(Broadcast.id == batch.broadcast_id))
+    return ClaimedBatch(
+        id=batch.id,
+        retry_key=batch.retry_key,
+        text=text or "",
+        attempts=batch.attempts,
+        row_ids=tuple(r[0] for r in rows),
+        user_ids=tuple(r[1] for r in rows),
+    )
+
+
+async def claim_line_batch(
+    session: AsyncSession, now: datetime, *, lease_s: float, size: int
+) -> ClaimedBatch | None:
+    """An existing batch due for (re)sending, else a new batch formed from queued LINE rows of one broadcast."""
+    now = utc(now)
+    lease_until = now + timedelta(seconds=lease_s)
+    batch = await session.scalar(
+        select(LineBatch)
+        .where(_claimable(LineBatch, now))
+        .order_by(LineBatch.next_attempt_at, LineBatch.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if batch is not None:
+        won = await session.scalar(
+            update(LineBatch)
+            .where(LineBatch.id == batch.id, _claimable(LineBatch, now))
+            .values(status="sending", lease_until=lease_until)
+            .returning(LineBatch.id)
+        )
+        if won is not None:
+            await session.refresh(batch)
+            return await _batch_details(session, batch)
+    unbatched = and_(
+        OutboxRow.channel == "line",
+        OutboxRow.status == "queued",
+        OutboxRow.line_batch_id.is_(None),
+        OutboxRow.next_attempt_at <= now,
+    )
+    broadcast_id = await session.scalar(
+        select(OutboxRow.broadcast_id).where(unbatched).order_by(OutboxRow.id).limit(1)
+    )
+    if broadcast_id is None:
+        return None
+    candidates = (
+        (
+            await session.execute(
+                select(OutboxRow.id, ChatUser.subscribed, ChatUser.blocked, Broadcast.expires_at)
+                .join(ChatUser, ChatUser.id == OutboxRow.user_id)
+                .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
+                .where(unbatched, OutboxRow.broadcast_id == broadcast_id)
+                .order_by(OutboxRow.id)
+                .limit(size)
+                .with_for_update(of=OutboxRow, skip_locked=True)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    keep = await _screen(session, candidates, now)
+    if not keep:
+        return None
+    batch = LineBatch(
+        broadcast_id=broadcast_id,
+        retry_key=str(uuid.uuid4()),
+        status="sending",
+        attempts=0,
+        next_attempt_at=now,
+        lease_until=lease_until,
+        created_at=now,
+    )
+    session.add(batch)
+    await session.flush()
+    await session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id.in_(keep), unbatched)
+        .values(line_batch_id=batch.id, status="sending", lease_until=lease_until)
+    )
+    return await _batch_details(session, batch)
+
+
+# --- results --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row_id: int
+    status: str  # sent | queued | failed | blocked
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+    count_attempt: bool = True
+    user_id: int | None = None  # for blocked: the person to mark as blocked
+
+
+async def record_results(session: AsyncSession, results: Iterable[RowResult], now: datetime) -> None:
+    now = utc(now)
+    results = list(results)
+    sent = [r.row_id for r in results if r.status == "sent"]
+    if sent:
+        await session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(sent))
+            .values(status="sent", sent_at=now, lease_until=None, last_error=None)
+        )
+    for r in results:
+        if r.status == "sent":
+            continue
+        values: dict[str, object] = {"status": r.status, "last_error": r.error, "lease_until": None}
+        if r.count_attempt:
+            values["attempts"] = OutboxRow.attempts + 1
+        if r.next_attempt_at is not None:
+            values["next_attempt_at"] = utc(r.next_attempt_at)
+        await session.execute(update(OutboxRow).where(OutboxRow.id == r.row_id).values(**values))
+    blocked_users = [r.user_id for r in results if r.status == "blocked" and r.user_id is not None]
+    if blocked_users:
+        await session.execute(update(ChatUser).where(ChatUser.id.in_(blocked_users)).values(blocked=True))
+
+
+async def record_batch(
+    session: AsyncSession,
+    batch: ClaimedBatch,
+    *,
+    status: str,
+    now: datetime,
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+    count_attempt: bool = True,
+) -> None:
+    """A LINE batch's outcome applies to all its rows; a retry keeps rows and retry key together."""
+    now = utc(now)
+    values: dict[str, object] = {"status": status, "last_error": error, "lease_until": None}
+    if count_attempt:
+        values["attempts"] = LineBatch.attempts + 1
+    if status == "sent":
+        values["sent_at"] = now
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = utc(next_attempt_at)
+    await session.execute(update(LineBatch).where(LineBatch.id == batch.id).values(**values))
+    if status == "queued":
+        return  # rows stay "sending" inside their batch until it settles
+    row_values: dict[str, object] = {"status": status, "last_error": error, "lease_until": None}
+    if status == "sent":
+        row_values["sent_at"] = now
+    await session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.line_batch_id == batch.id, OutboxRow.status == "sending")
+        .values(**row_values, attempts=OutboxRow.attempts + 1)
+    )

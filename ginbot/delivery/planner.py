@@ -1,0 +1,152 @@
+"""The planner: due reminders become broadcasts (one per reminder rule and agency, unique key in the
+database), and due broadcasts are fanned out into outbox rows. Idempotent: running it twice, or on two
+machines at once, adds nothing."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ginbot.db import queries
+from ginbot.db.models import Agency, Broadcast, ChatUser, Cohort, utcnow
+from ginbot.db.session import Database
+from ginbot.delivery.broadcasts import due_broadcast_ids, fan_out
+from ginbot.delivery.policy import Due, ReminderPolicy, ReminderRule, decide, due_at
+from ginbot.delivery.store import insert_ignore, utc
+from ginbot.delivery.targets import Target, recipient_condition
+from ginbot.delivery.texts import render_reminder
+
+log = logging.getLogger(__name__)
+PLANNER = "planner"
+
+
+@dataclass
+class PlanResult:
+    reminders_created: int = 0
+    # Reminders missed by more than the grace window (ginbot was down): recorded once as skipped.
+    reminders_skipped: int = 0
+    fanned_out: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    key: str
+    rule: ReminderRule
+    agency: Agency
+    cohort: Cohort
+    due: datetime
+    decision: Due
+
+
+def reminder_key(rule: ReminderRule, agency_id: str, anchor: date) -> str:
+    # The anchor date is part of the key: if staff move a cohort's dates, the new reminders are new.
+    return f"reminder:{rule.id}:{agency_id}:{anchor.isoformat()}"
+
+
+def due_reminders(
+    policy: ReminderPolicy, agencies: list[Agency], cohorts: dict[int, Cohort], now: datetime, grace_s: float
+) -> list[DueReminder]:
+    """Pure: every (rule, agency) whose moment has come, with whether to send it or skip it."""
+    out = []
+    for agency in agencies:
+        cohort = cohorts.get(agency.cohort)
+        if cohort is None:
+            continue
+        for rule in policy.rules:
+            due = due_at(policy, rule, last_v8_date=cohort.last_v8_date, migration_date=cohort.migration_date)
+            decision = decide(due, now, grace_s)
+            if decision is Due.NOT_YET:
+                continue
+            anchor = cohort.last_v8_date if rule.anchor == "last_v8_date" else cohort.migration_date
+            out.append(
+                DueReminder(reminder_key(rule, agency.id, anchor), rule, agency, cohort, due, decision)
+            )
+    return out
+
+
+async def _existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        rows = await session.scalars(
+            select(Broadcast.dedupe_key).where(Broadcast.dedupe_key.in_(keys[i : i + 500]))
+        )
+        found.update(k for k in rows.all() if k)
+    return found
+
+
+async def _recipients_by_agency(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(ChatUser.agency_id, func.count())
+        .where(recipient_condition(Target("all"), None), ChatUser.agency_id.is_not(None))
+        .group_by(ChatUser.agency_id)
+    )
+    return {a: int(n) for a, n in rows.tuples().all() if a}
+
+
+async def plan_reminders(
+    session: AsyncSession, policy: ReminderPolicy, now: datetime, grace_s: float
+) -> PlanResult:
+    result = PlanResult()
+    cohorts = {c.number: c for c in await queries.cohorts(session)}
+    agencies = list(await queries.agencies(session))
+    due = due_reminders(policy, agencies, cohorts, now, grace_s)
+    existing = await _existing_keys(session, [d.key for d in due])
+    missing = [d for d in due if d.key not in existing]
+    if not missing:
+        return result
+    audience = await _recipients_by_agency(session)
+    for d in missing:
+        send = d.decision is Due.SEND
+        text = render_reminder(
+            d.rule,
+            agency_name=d.agency.name_th,
+            agency_abbr=d.agency.abbr_th,
+            cohort=d.cohort.number,
+            last_v8_date=d.cohort.last_v8_date,
+            migration_date=d.cohort.migration_date,
+        )
+        inserted = await session.execute(
+            insert_ignore(session, Broadcast)
+            .values(
+                kind="reminder",
+                dedupe_key=d.key,
+                text=text,
+                target_kind="agency",
+                target_value=d.agency.id,
+                channel=None,
+                send_at=utc(d.due),
+                expires_at=utc(d.due + timedelta(seconds=grace_s)),
+                created_by=PLANNER,
+                created_at=utcnow(),
+                status="scheduled" if send else "skipped",
+                fanout_cursor=0,
+                recipient_count=None if send else audience.get(d.agency.id, 0),
+            )
+            .returning(Broadcast.id)
+        )
+        if inserted.scalar() is None:
+            continue  # another planner got there first
+        if send:
+            result.reminders_created += 1
+        else:
+            result.reminders_skipped += 1
+            log.warning("reminder %s missed by more than the grace window: skipped", d.key)
+    return result
+
+
+async def plan_once(db: Database, policy: ReminderPolicy | None, now: datetime, grace_s: float) -> PlanResult:
+    """One planner pass: new reminders, then fan-out of every due broadcast (each chunk its own commit)."""
+    result = PlanResult()
+    if policy is not None:
+        async with db.session() as session:
+            result = await plan_reminders(session, policy, now, grace_s)
+    async with db.session() as session:
+        due = await due_broadcast_ids(session, now)
+    for broadcast_id in due:
+        await fan_out(db, broadcast_id, now)
+        result.fanned_out.append(broadcast_id)
+    return result

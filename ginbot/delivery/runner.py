@@ -1,0 +1,128 @@
+"""The thin I/O loop around the planner and the sender, shared by `ginbot serve` and `ginbot worker`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from ginbot.db.session import Database
+from ginbot.delivery.planner import plan_once
+from ginbot.delivery.policy import PolicyError, ReminderPolicy, load_policy
+from ginbot.delivery.sender import Sender, SenderConfig
+from ginbot.delivery.transports import LineTransport, TelegramTransport, close_transports, open_transports
+from ginbot.settings import Settings
+
+log = logging.getLogger(__name__)
+# How long cleanup waits for a batch in progress before cancelling it (its rows then wait for the lease).
+STOP_GRACE_S = 30.0
+
+
+def clock_for(settings: Settings) -> Callable[[], datetime]:
+    """UTC now; with GINBOT_TODAY pinned, that day at the current Bangkok wall-clock time (demos, tests)."""
+    if settings.today is None:
+        return lambda: datetime.now(UTC)
+    tz = ZoneInfo(settings.timezone)
+    pinned = settings.today
+
+    def now() -> datetime:
+        local = datetime.now(tz)
+        return datetime.combine(pinned, local.timetz()).astimezone(UTC)
+
+    return now
+
+
+class DeliveryRunner:
+    """Owns the planner loop, the sender loops and the SDK clients; ``start()`` then ``stop()``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        line: LineTransport | None = None,
+        telegram: TelegramTransport | None = None,
+        now: Callable[[], datetime] | None = None,
+        plan: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.now = now or clock_for(settings)
+        self.plan = plan
+        self._line, self._telegram = line, telegram
+        self._owned: tuple[object, ...] = ()
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._policy: ReminderPolicy | None = None
+        self.sender: Sender | None = None
+
+    async def start(self) -> None:
+        s = self.settings
+        if self._line is None and self._telegram is None:
+            line, telegram = await open_transports(
+                line_token=s.line_channel_access_token.get_secret_value()
+                if s.line_channel_access_token
+                else None,
+                line_host=s.line_api_base,
+                telegram_token=s.telegram_token.get_secret_value() if s.telegram_token else None,
+                telegram_base_url=s.telegram_api_base,
+                timeout_s=s.send_timeout_s,
+                pool_size=s.sender_concurrency,
+            )
+            self._line, self._telegram, self._owned = line, telegram, (line, telegram)
+        self.sender = Sender(
+            self.db,
+            line=self._line,
+            telegram=self._telegram,
+            config=SenderConfig.from_settings(s),
+            now=self.now,
+        )
+        if self.plan:
+            self._tasks.append(asyncio.create_task(self._planner_loop(), name="ginbot-planner"))
+        self._tasks.append(asyncio.create_task(self.sender.run(self._stop), name="ginbot-sender"))
+
+    def _load_policy(self) -> ReminderPolicy | None:
+        # Re-read every pass so staff edits apply without a restart; a broken file keeps the last good one.
+        try:
+            self._policy = load_policy(self.settings.reminders_path)
+        except FileNotFoundError:
+            log.warning("no reminder policy at %s: reminders are off", self.settings.reminders_path)
+        except (PolicyError, ValueError) as exc:
+            log.error("reminder policy not reloaded: %s", exc)
+        return self._policy
+
+    async def plan_once(self) -> None:
+        result = await plan_once(self.db, self._load_policy(), self.now(), self.settings.reminder_grace_s)
+        if result.reminders_created or result.reminders_skipped:
+            log.info(
+                "planner: %d reminders queued, %d skipped (missed grace window)",
+                result.reminders_created,
+                result.reminders_skipped,
+            )
+
+    async def _planner_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.plan_once()
+            except Exception:
+                log.exception("planner pass failed")
+            try:
+                await asyncio.wait_for(self._stop.wait(), self.settings.planner_interval_s)
+            except TimeoutError:
+                pass
+
+    async def wait(self) -> None:
+        """Until stopped (the `ginbot worker` main loop)."""
+        await asyncio.gather(*self._tasks)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=STOP_GRACE_S)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await close_transports(*self._owned)

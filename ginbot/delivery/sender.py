@@ -1,0 +1,235 @@
+"""The sender: claim -> send -> record, one small batch at a time, per channel.
+
+Each Telegram batch is committed as soon as its sends finish, so a kill -9 can duplicate at most the rows
+of one claimed batch (``sender_batch_size``); those rows are flagged ``possibly_duplicated`` when the next
+worker finds them still "sending" after their lease. LINE batches keep their retry key, so a resend after a
+crash gets 409 from LINE and is recorded as sent: no duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ginbot.db.session import Database
+from ginbot.delivery import outbox
+from ginbot.delivery.outcomes import Outcome, SendError, next_step
+from ginbot.delivery.ratelimit import RateLimiter
+from ginbot.delivery.transports import LineTransport, TelegramTransport
+from ginbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SenderConfig:
+    batch_size: int = 50
+    concurrency: int = 16
+    line_multicast_size: int = 500
+    max_attempts: int = 8
+    lease_s: float = 120.0
+    backoff_base_s: float = 5.0
+    backoff_max_s: float = 1800.0
+    idle_poll_s: float = 1.0
+    send_timeout_s: float = 30.0
+    telegram_rate_per_s: float = 30.0
+    telegram_per_chat_interval_s: float = 1.0
+    line_requests_per_s: float = 50.0
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> SenderConfig:
+        return cls(
+            batch_size=s.sender_batch_size,
+            concurrency=s.sender_concurrency,
+            line_multicast_size=s.line_multicast_size,
+            max_attempts=s.sender_max_attempts,
+            lease_s=s.sender_lease_s,
+            backoff_base_s=s.sender_backoff_base_s,
+            backoff_max_s=s.sender_backoff_max_s,
+            idle_poll_s=s.sender_idle_poll_s,
+            send_timeout_s=s.send_timeout_s,
+            telegram_rate_per_s=s.telegram_rate_per_s,
+            telegram_per_chat_interval_s=s.telegram_per_chat_interval_s,
+            line_requests_per_s=s.line_requests_per_s,
+        )
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        line: LineTransport | None,
+        telegram: TelegramTransport | None,
+        config: SenderConfig,
+        now: Callable[[], datetime] = _utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.line = line
+        self.telegram = telegram
+        self.config = config
+        self.now = now
+        self.rng = rng or random.Random()
+        self.telegram_limiter = RateLimiter(config.telegram_rate_per_s, config.telegram_per_chat_interval_s)
+        self.line_limiter = RateLimiter(config.line_requests_per_s)
+
+    def _step(self, exc: SendError | None, attempts: int) -> tuple[str, float, bool]:
+        outcome = Outcome.SENT if exc is None else exc.outcome
+        step = next_step(
+            outcome,
+            attempts_before=attempts,
+            max_attempts=self.config.max_attempts,
+            retry_after_s=exc.retry_after_s if exc else None,
+            backoff_base_s=self.config.backoff_base_s,
+            backoff_max_s=self.config.backoff_max_s,
+            rng=self.rng,
+        )
+        return step.status, step.delay_s, step.count_attempt
+
+    # --- Telegram ---------------------------------------------------------------------------------------
+
+    async def telegram_batch(self) -> int:
+        """Claim and send one batch of Telegram rows; return how many rows were claimed."""
+        if self.telegram is None:
+            return 0
+        transport = self.telegram
+        async with self.db.session() as session:
+            claimed = await outbox.claim_telegram(
+                session, self.now(), lease_s=self.config.lease_s, limit=self.config.batch_size
+            )
+        if not claimed:
+            return 0
+        results: list[outbox.RowResult] = []
+        gate = asyncio.Semaphore(self.config.concurrency)
+        paused_until: list[datetime] = []  # set by the first 429 in this batch
+
+        async def one(row: outbox.Claimed) -> None:
+            async with gate:
+                if not paused_until:
+                    await self.telegram_limiter.acquire(row.chat_id)
+                if paused_until:
+                    # Flood control hit: hand the rest back instead of holding them past their lease.
+                    results.append(
+                        outbox.RowResult(
+                            row.id, "queued", next_attempt_at=paused_until[0], count_attempt=False
+                        )
+                    )
+                    return
+                error: SendError | None = None
+                try:
+                    await asyncio.wait_for(
+                        transport.send_text(row.chat_id, row.text), self.config.send_timeout_s
+                    )
+                except SendError as exc:
+                    error = exc
+                except TimeoutError:
+                    error = SendError(Outcome.RETRY, f"timed out after {self.config.send_timeout_s} s")
+                except Exception as exc:  # a bug or an unexpected SDK error must not lose the row
+                    log.exception("telegram send failed unexpectedly")
+                    error = SendError(Outcome.RETRY, f"unexpected: {exc!r}"[:300])
+                status, delay_s, count = self._step(error, row.attempts)
+                if error is not None and error.outcome is Outcome.RATE_LIMITED and error.retry_after_s:
+                    self.telegram_limiter.pause(error.retry_after_s)
+                    paused_until.append(self.now() + timedelta(seconds=error.retry_after_s))
+                results.append(
+                    outbox.RowResult(
+                        row.id,
+                        status,
+                        error=error.detail if error else None,
+                        next_attempt_at=self.now() + timedelta(seconds=delay_s)
+                        if status == "queued"
+                        else None,
+                        count_attempt=count,
+                        user_id=row.user_id,
+                    )
+                )
+
+        try:
+            await asyncio.gather(*(one(row) for row in claimed))
+        finally:
+            # Recorded even when cancelled half-way: whatever was sent is marked, the rest waits for its lease.
+            async with self.db.session() as session:
+                await outbox.record_results(session, results, self.now())
+        return len(claimed)
+
+    # --- LINE -------------------------------------------------------------------------------------------
+
+    async def line_batch(self) -> int:
+        """Claim and send one LINE multicast; return how many recipients it had."""
+        if self.line is None:
+            return 0
+        async with self.db.session() as session:
+            batch = await outbox.claim_line_batch(
+                session, self.now(), lease_s=self.config.lease_s, size=self.config.line_multicast_size
+            )
+        if batch is None:
+            return 0
+        if not batch.user_ids:  # everyone left the batch (e.g. forgotten): nothing to send
+            async with self.db.session() as session:
+                await outbox.record_batch(session, batch, status="sent", now=self.now())
+            return 0
+        await self.line_limiter.acquire()
+        error: SendError | None = None
+        try:
+            await asyncio.wait_for(
+                self.line.multicast(batch.user_ids, batch.text, batch.retry_key), self.config.send_timeout_s
+            )
+        except SendError as exc:
+            error = exc
+        except TimeoutError:
+            error = SendError(Outcome.RETRY, f"timed out after {self.config.send_timeout_s} s")
+        except Exception as exc:
+            log.exception("LINE multicast failed unexpectedly")
+            error = SendError(Outcome.RETRY, f"unexpected: {exc!r}"[:300])
+        status, delay_s, count = self._step(error, batch.attempts)
+        if status == "blocked":  # LINE has no per-person 403 in a multicast; never expected
+            status = "failed"
+        async with self.db.session() as session:
+            await outbox.record_batch(
+                session,
+                batch,
+                status=status,
+                now=self.now(),
+                error=error.detail if error else None,
+                next_attempt_at=self.now() + timedelta(seconds=delay_s) if status == "queued" else None,
+                count_attempt=count,
+            )
+        return len(batch.user_ids)
+
+    # --- loops ------------------------------------------------------------------------------------------
+
+    async def drain(self) -> int:
+        """Send until nothing is due (tests, `--once` style runs); return rows handled."""
+        total = 0
+        while True:
+            handled = await self.line_batch() + await self.telegram_batch()
+            total += handled
+            if handled == 0:
+                return total
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Both channels side by side until ``stop`` is set; a batch in progress is always finished."""
+        await asyncio.gather(self._loop(self.line_batch, stop), self._loop(self.telegram_batch, stop))
+
+    async def _loop(self, one_batch: Callable[[], object], stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                handled = await one_batch()  # type: ignore[misc]
+            except Exception:
+                # The database may be restarting; the rows wait for us, so log and come back later.
+                log.exception("sender batch failed")
+                handled = 0
+            if not handled:
+                try:
+                    await asyncio.wait_for(stop.wait(), self.config.idle_poll_s)
+                except TimeoutError:
+                    pass

@@ -1,0 +1,255 @@
+"""The metrics behind ``ginbot eval``: how well the NLU does on data it never trained on.
+
+Held-out utterances (``intents/heldout/``) measure intents and agencies; the
+TrueVoice call-centre test split measures false alarms on real out-of-domain
+Thai. Neither is ever used for training or tuning.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold
+
+from ginbot.nlu.classifier import IntentClassifier
+from ginbot.nlu.engine import Nlu
+from ginbot.nlu.entities import AgencyEntry, load_agencies_csv
+from ginbot.nlu.intents import (
+    FALLBACK,
+    INTENT_IDS,
+    load_agency_mentions,
+    load_heldout,
+)
+from ginbot.nlu.text import normalise
+
+# The bar `ginbot eval` (and tests/nlu/test_intent_accuracy.py) holds the NLU to.
+# "min_" thresholds are floors, "max_" are ceilings.
+THRESHOLDS: dict[str, float] = {
+    "min_accuracy": 0.95,
+    "min_macro_f1": 0.93,
+    "min_oos_to_fallback": 0.90,
+    "max_inscope_to_fallback": 0.03,
+    "min_agency_top1": 0.98,
+    "max_mari_false_alarms": 0.05,
+}
+# Intents a telecom question may harmlessly land in: answering "สวัสดี" or
+# showing the menu to an off-topic message is not a false alarm, answering it
+# with a GIN migration date is.
+GENERIC_INTENTS = frozenset({FALLBACK, "greet", "thanks", "help"})
+MARI_TEST_RELATIVE_PATH = Path("data/external/truevoice-intent/mari_test.csv")
+CV_FOLDS = 5
+CV_SEED = 0
+
+
+@dataclass(frozen=True)
+class Miss:
+    text: str
+    expected: str
+    got: str
+    confidence: float
+
+
+@dataclass
+class EvalReport:
+    n_train: int
+    n_heldout: int
+    train_seconds: float
+    accuracy: float
+    macro_f1: float
+    per_intent: dict[str, dict[str, float]]
+    labels: list[str]
+    confusion: list[list[int]]
+    misclassified: list[Miss]
+    oos_to_fallback: float
+    inscope_to_fallback: float
+    agency_top1: float
+    agency_resolved: float
+    agency_misses: list[dict[str, Any]]
+    cv_accuracy: float
+    mari_false_alarms: float | None
+    mari_examples: list[dict[str, Any]] = field(default_factory=list)
+    heldout_in_training: list[str] = field(default_factory=list)
+
+    def failures(self, thresholds: dict[str, float] | None = None) -> list[str]:
+        """Every unmet threshold, as a readable line; empty when all pass."""
+        limits = THRESHOLDS if thresholds is None else thresholds
+        values: dict[str, float | None] = {
+            "accuracy": self.accuracy,
+            "macro_f1": self.macro_f1,
+            "oos_to_fallback": self.oos_to_fallback,
+            "inscope_to_fallback": self.inscope_to_fallback,
+            "agency_top1": self.agency_top1,
+            "mari_false_alarms": self.mari_false_alarms,
+        }
+        problems: list[str] = []
+        for key, limit in limits.items():
+            kind, name = key.split("_", 1)
+            value = values[name]
+            if value is None:
+                problems.append(f"{name}: not measured (data file missing)")
+            elif kind == "min" and value < limit:
+                problems.append(f"{name} {value:.3f} < {limit}")
+            elif kind == "max" and value > limit:
+                problems.append(f"{name} {value:.3f} > {limit}")
+        return problems
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["failures"] = self.failures()
+        return data
+
+    def to_text(self) -> str:
+        mari = "n/a" if self.mari_false_alarms is None else f"{self.mari_false_alarms:.3f}"
+        lines = [
+            f"training examples {self.n_train}, held-out utterances {self.n_heldout}, "
+            f"training time {self.train_seconds:.2f} s",
+            f"accuracy {self.accuracy:.3f}   macro-F1 {self.macro_f1:.3f}   {CV_FOLDS}-fold CV accuracy "
+            f"{self.cv_accuracy:.3f}",
+            f"out-of-scope -> fallback {self.oos_to_fallback:.3f}   in-scope -> fallback "
+            f"{self.inscope_to_fallback:.3f}",
+            f"agency top-1 {self.agency_top1:.3f}   agency resolved {self.agency_resolved:.3f}   "
+            f"TrueVoice false alarms {mari}",
+            "",
+            f"{'intent':24} {'prec':>6} {'rec':>6} {'F1':>6} {'n':>4}",
+        ]
+        for intent, row in self.per_intent.items():
+            lines.append(
+                f"{intent:24} {row['precision']:6.3f} {row['recall']:6.3f} {row['f1']:6.3f} {int(row['support']):4d}"
+            )
+        if self.misclassified:
+            lines += ["", "misclassified (expected -> got, confidence):"]
+            lines += [f"  {m.expected} -> {m.got} ({m.confidence:.2f}): {m.text}" for m in self.misclassified]
+        if self.agency_misses:
+            lines += ["", "agency misses:"]
+            lines += [f"  {m['expected']} -> {m['got']}: {m['text']}" for m in self.agency_misses]
+        if self.mari_examples:
+            lines += ["", "TrueVoice false alarms (first few):"]
+            lines += [f"  {m['intent']}: {m['text']}" for m in self.mari_examples]
+        if self.heldout_in_training:
+            # Not a threshold, but it inflates every figure above: say so.
+            lines += ["", "WARNING: held-out utterances also in the training data:"]
+            lines += [f"  {t}" for t in self.heldout_in_training]
+        failures = self.failures()
+        lines += ["", "FAILED: " + "; ".join(failures) if failures else "all thresholds met"]
+        return "\n".join(lines)
+
+
+def _read_texts(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row["texts"].strip() for row in csv.DictReader(handle) if row["texts"].strip()]
+
+
+def cross_validate(nlu: Nlu, folds: int = CV_FOLDS) -> float:
+    """Accuracy of k-fold cross-validation over the training examples.
+
+    Each fold's model also gets all the sampled negatives (they are never
+    scored), exactly as the real model does.
+    """
+    docs = [doc for doc, _ in nlu.training_documents]
+    labels = np.array([intent for _, intent in nlu.training_documents])
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=CV_SEED)
+    correct = 0
+    for train_idx, test_idx in splitter.split(np.zeros(len(labels)), labels):
+        model = IntentClassifier.train(
+            [(docs[i], str(labels[i])) for i in train_idx], nlu.negative_documents, nlu.classifier.threshold
+        )
+        correct += sum(model.predict(docs[i]).intent == labels[i] for i in test_idx)
+    return correct / len(labels)
+
+
+def evaluate(
+    intents_dir: Path,
+    agencies: Sequence[AgencyEntry],
+    nlu_factory: Callable[[Path, Sequence[AgencyEntry]], Nlu] | None = None,
+    mari_test_path: Path | None = None,
+) -> EvalReport:
+    """Train on ``intents_dir``, score on its ``heldout/`` and the TrueVoice test split."""
+    intents_dir = Path(intents_dir)
+    started = time.perf_counter()
+    nlu = nlu_factory(intents_dir, agencies) if nlu_factory else Nlu.from_paths(intents_dir, agencies)
+    train_seconds = time.perf_counter() - started
+
+    heldout = load_heldout(intents_dir)
+    expected = [e.intent for e in heldout]
+    results = [nlu.parse(e.text) for e in heldout]
+    got = [r.intent for r in results]
+    labels = [i for i in INTENT_IDS if i in set(expected) | set(got)]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        expected, got, labels=labels, zero_division=0
+    )
+    gold_labels = [i for i in labels if i in set(expected)]
+    per_intent = {
+        label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": float(s)}
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+    }
+    in_scope = [g == FALLBACK for e, g in zip(expected, got, strict=True) if e != FALLBACK]
+    out_scope = [g == FALLBACK for e, g in zip(expected, got, strict=True) if e == FALLBACK]
+    training_texts = {normalise(e.text) for e in nlu.examples}
+
+    mentions = load_agency_mentions(intents_dir)
+    top1 = resolved = 0
+    agency_misses: list[dict[str, Any]] = []
+    for mention in mentions:
+        parsed = nlu.parse(mention.text)
+        first = parsed.agency_candidates[0] if parsed.agency_candidates else None
+        if first is not None and first.id == mention.agency and not first.suggestion:
+            top1 += 1
+        else:
+            agency_misses.append(
+                {"text": mention.text, "expected": mention.agency, "got": [c.id for c in parsed.agency_candidates]}
+            )
+        resolved += parsed.agency is not None and parsed.agency.id == mention.agency
+
+    if mari_test_path is None:
+        mari_test_path = intents_dir.resolve().parent / MARI_TEST_RELATIVE_PATH
+    mari_rate: float | None = None
+    mari_examples: list[dict[str, Any]] = []
+    if mari_test_path.is_file():
+        mari_texts = _read_texts(mari_test_path)
+        alarms = [(t, nlu.parse(t).intent) for t in mari_texts]
+        alarms = [(t, i) for t, i in alarms if i not in GENERIC_INTENTS]
+        mari_rate = len(alarms) / len(mari_texts)
+        mari_examples = [{"text": t, "intent": i} for t, i in alarms[:15]]
+
+    return EvalReport(
+        n_train=len(nlu.examples),
+        n_heldout=len(heldout),
+        train_seconds=train_seconds,
+        accuracy=float(np.mean([e == g for e, g in zip(expected, got, strict=True)])),
+        macro_f1=float(np.mean([per_intent[label]["f1"] for label in gold_labels])),
+        per_intent=per_intent,
+        labels=labels,
+        confusion=confusion_matrix(expected, got, labels=labels).tolist(),
+        misclassified=[
+            Miss(e.text, e.intent, r.intent, round(r.confidence, 3))
+            for e, r in zip(heldout, results, strict=True)
+            if e.intent != r.intent
+        ],
+        oos_to_fallback=float(np.mean(out_scope)) if out_scope else 1.0,
+        inscope_to_fallback=float(np.mean(in_scope)) if in_scope else 0.0,
+        agency_top1=top1 / len(mentions),
+        agency_resolved=resolved / len(mentions),
+        agency_misses=agency_misses,
+        cv_accuracy=cross_validate(nlu),
+        mari_false_alarms=mari_rate,
+        mari_examples=mari_examples,
+        heldout_in_training=sorted(e.text for e in heldout if normalise(e.text) in training_texts),
+    )
+
+
+def run_eval(intents_dir: Path, agencies: Path | Sequence[AgencyEntry]) -> EvalReport:
+    """What ``ginbot eval [--intents DIR]`` runs: agencies as a CSV path or entries."""
+    entries = load_agencies_csv(Path(agencies)) if isinstance(agencies, str | Path) else list(agencies)
+    return evaluate(Path(intents_dir), entries)
+
+
+def report_json(report: EvalReport) -> str:
+    return json.dumps(report.to_json(), ensure_ascii=False, indent=2)

@@ -1,0 +1,70 @@
+"""Delivery fixtures: the official cohorts and agencies imported, and people created directly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import insert, select
+
+from ginbot.db.csv_import import import_file
+from ginbot.db.models import Agency, ChatUser
+from ginbot.db.session import Database
+from tests.conftest import ROOT
+
+
+async def seed_campaign(db: Database) -> None:
+    async with db.session() as session:
+        await import_file(session, "cohorts", ROOT / "data" / "cohorts.csv")
+    async with db.session() as session:
+        await import_file(session, "agencies", ROOT / "data" / "agencies.csv")
+
+
+@dataclass(frozen=True)
+class Person:
+    channel: str
+    platform_user_id: str
+    agency_id: str | None
+    subscribed: bool = True
+    blocked: bool = False
+
+
+async def add_people(db: Database, people: Iterable[Person]) -> None:
+    rows = [
+        {
+            "channel": p.channel,
+            "platform_user_id": p.platform_user_id,
+            "agency_id": p.agency_id,
+            "subscribed": p.subscribed,
+            "blocked": p.blocked,
+        }
+        for p in people
+    ]
+    async with db.session() as session:
+        for i in range(0, len(rows), 5000):
+            await session.execute(insert(ChatUser), rows[i : i + 5000])
+
+
+async def agencies_by_cohort(db: Database) -> dict[int, list[str]]:
+    async with db.session() as session:
+        rows = (await session.execute(select(Agency.cohort, Agency.id).order_by(Agency.id))).tuples().all()
+    out: dict[int, list[str]] = {}
+    for cohort, agency_id in rows:
+        out.setdefault(cohort, []).append(agency_id)
+    return out
+
+
+def line_id(n: int) -> str:
+    # LINE user ids look like "U" + 32 hex digits.
+    return f"U{n:032x}"
+
+
+def telegram_id(n: int) -> str:
+    return str(100_000 + n)
+
+
+@pytest.fixture
+async def campaign(db: Database) -> Database:
+    await seed_campaign(db)
+    return db
