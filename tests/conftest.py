@@ -7,14 +7,17 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 
+from ginbot.core.content import Content
+from ginbot.db.csv_import import import_file
 from ginbot.db.migrate import upgrade
 from ginbot.db.session import Database
+from ginbot.nlu.engine import Nlu
 
 ROOT = Path(__file__).resolve().parent.parent
 # Tests may read their own knobs; ginbot itself reads the environment only in ginbot/settings.py.
@@ -90,3 +93,36 @@ async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
     await upgrade(database)
     yield database
     await database.close()
+
+
+# --- the bundled campaign and a trained NLU ------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def nlu() -> Nlu:
+    return Nlu.from_paths(ROOT / "intents", ROOT / "data" / "agencies.csv")
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return Content.load(ROOT / "data" / "answers.yml")
+
+
+async def seed(db: Database) -> None:
+    async with db.session() as s:
+        await import_file(s, "cohorts", ROOT / "data" / "cohorts.csv")
+    async with db.session() as s:
+        await import_file(s, "agencies", ROOT / "data" / "agencies.csv")
+
+
+@pytest.fixture
+async def seeded(db: Database) -> AsyncIterator[Database]:
+    await seed(db)
+    yield db
+
+
+@pytest.fixture
+async def seeded_sqlite(sqlite_db: Database) -> AsyncIterator[Database]:
+    await seed(sqlite_db)
+    yield sqlite_db
+
+

@@ -10,7 +10,7 @@ from ginbot.core.messages import MessageHandler
 from ginbot.db.session import Database
 from ginbot.observability import http as observability_http
 from ginbot.settings import Settings
-from ginbot.web import lifecycle
+from ginbot.web import lifecycle, templates, webchat
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 DB_KEY = web.AppKey("db", Database)
@@ -29,7 +29,9 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if database_ok else 503)
 
 
-def create_app(settings: Settings, db: Database | None = None) -> web.Application:
+def create_app(
+    settings: Settings, db: Database | None = None, bot: MessageHandler | None = None
+) -> web.Application:
     app = web.Application(client_max_size=settings.max_webhook_body_bytes)
     app[SETTINGS_KEY] = settings
 
@@ -40,7 +42,19 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
         if owned:
             await app[DB_KEY].close()
 
+    async def conversation(app: web.Application) -> AsyncIterator[None]:
+        if bot is not None:
+            app[BOT_KEY] = bot
+        else:
+            from ginbot.wiring import build_bot
+
+            app[BOT_KEY] = await build_bot(settings, app[DB_KEY])
+        yield
+
     app.cleanup_ctx.append(database)
+    app.cleanup_ctx.append(conversation)
+    templates.install(app)
+    webchat.install(app)
     # After the database's cleanup context, so shutdown finishes background replies before it closes.
     lifecycle.install(app)
     observability_http.install(app)

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -11,28 +10,9 @@ from ginbot.core.content import Content
 from ginbot.core.dialogue import Bot
 from ginbot.core.messages import Channel, IncomingMessage, Kind, Reply
 from ginbot.core.understanding import NluUnderstanding
-from ginbot.db.csv_import import import_file
 from ginbot.db.session import Database
 from ginbot.nlu.engine import Nlu
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def nlu() -> Nlu:
-    return Nlu.from_paths(ROOT / "intents", ROOT / "data" / "agencies.csv")
-
-
-@pytest.fixture(scope="session")
-def content() -> Content:
-    return Content.load(ROOT / "data" / "answers.yml")
-
-
-async def seed(db: Database) -> None:
-    async with db.session() as s:
-        await import_file(s, "cohorts", ROOT / "data" / "cohorts.csv")
-    async with db.session() as s:
-        await import_file(s, "agencies", ROOT / "data" / "agencies.csv")
+from tests.conftest import seed  # noqa: F401  (re-exported for older imports)
 
 
 class Chat:
@@ -60,18 +40,6 @@ class Chat:
 
 
 BotFactory = Callable[[date], Bot]
-
-
-@pytest.fixture
-async def seeded(db: Database) -> AsyncIterator[Database]:
-    await seed(db)
-    yield db
-
-
-@pytest.fixture
-async def seeded_sqlite(sqlite_db: Database) -> AsyncIterator[Database]:
-    await seed(sqlite_db)
-    yield sqlite_db
 
 
 @pytest.fixture

@@ -1,0 +1,309 @@
+"""Find which government agency a message names: exact names first, then typos.
+
+Pure given the agency table (``load_agencies_csv`` is the only I/O). Works on
+``normalise()``d text and its tokens, which the engine computes once.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from ginbot.nlu.text import dictionary_words, is_dictionary_word, normalise, tokens
+
+
+@dataclass(frozen=True)
+class AgencyEntry:
+    id: str
+    name_th: str
+    abbr_th: str
+    name_en: str
+    abbr_en: str
+    ministry_th: str
+    cohort: int
+    aliases: tuple[str, ...] = ()
+
+    def surface_names(self) -> tuple[str, ...]:
+        """Every name people may type for this agency (raw, not normalised)."""
+        names = (self.name_th, self.abbr_th, self.name_en, self.abbr_en, *self.aliases)
+        return tuple(n for n in names if n and n.strip())
+
+
+@dataclass(frozen=True)
+class AgencyCandidate:
+    id: str
+    name_th: str
+    score: float
+    # True for "did you mean" guesses below the acceptance cutoff: the caller
+    # may offer them, but must not act on them.
+    suggestion: bool = False
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Where an agency is named in the normalised text (1.0 = exact)."""
+
+    start: int
+    end: int
+    entry: AgencyEntry
+    score: float
+
+
+@dataclass(frozen=True)
+class AgencyResolution:
+    mentions: tuple[Mention, ...]  # accepted mentions, for masking
+    candidates: tuple[AgencyCandidate, ...]  # best first; several when ambiguous
+
+
+def load_agencies_csv(path: Path) -> list[AgencyEntry]:
+    """Read ``data/agencies.csv`` (id,name_th,abbr_th,name_en,abbr_en,ministry_th,cohort,aliases)."""
+    entries: list[AgencyEntry] = []
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                cohort = int(row["cohort"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"{path}: line {line}: column cohort: not a number") from exc
+            field = {k: (row.get(k) or "").strip() for k in ("id", "name_th", "abbr_th", "name_en", "abbr_en")}
+            entries.append(
+                AgencyEntry(
+                    **field,
+                    ministry_th=(row.get("ministry_th") or "").strip(),
+                    cohort=cohort,
+                    aliases=tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()),
+                )
+            )
+    return entries
+
+
+# Thai surfaces this short (abbreviations such as "อย.", "สคบ", "กปภ") occur
+# inside ordinary words ("อยาก", "น้อย."), so they only count when they line
+# up with word boundaries from the tokenizer. Longer names are distinctive
+# enough to match as plain substrings, which also survives odd segmentation.
+_SHORT_THAI_CHARS = 5
+# Without its dot a two-letter abbreviation ("ปค", "ทอ", "คน") is usually just
+# a syllable of another word, so it must stand alone between spaces (or at the
+# start/end of the message): "ปค", "ทำงานที่ ปค ครับ".
+_BARE_THAI_CHARS = 2
+# Fuzzy matching is only tried for names at least this long: below it one typo
+# is a large share of the word and hits become noise.
+_FUZZY_MIN_CHARS = 6
+# Typos allowed, as Indel edits (a substitution is 2, a missing/extra letter 1),
+# between a name and the best-aligned part of the message, by name length.
+# Short names only forgive a missing or extra letter (usually a tone mark):
+# with a substitution "สำนักงบ" would match every "สำนักงาน…".
+_FUZZY_EDITS_BY_LENGTH = ((12, 3), (8, 2), (_FUZZY_MIN_CHARS, 1))
+# Candidates scoring within this margin of the best are reported together so
+# the dialogue asks "which one?" instead of guessing.
+AMBIGUITY_MARGIN = 0.03
+# Below the acceptance cutoff, guesses at least this close to a name of at
+# least _SUGGEST_MIN_CHARS become "did you mean" suggestions; shorter names
+# share too much with ordinary words for a near miss to mean anything.
+SUGGEST_MIN_SCORE = 0.85
+_SUGGEST_MIN_CHARS = 8
+MAX_SUGGESTIONS = 3
+# Exact hits outrank any fuzzy hit; fuzzy scores are kept strictly below this.
+_FUZZY_SCORE_CAP = 0.99
+# Pre-filter: only names sharing this share of their letter trigrams with the
+# message are aligned, which keeps fuzzy matching to a handful of comparisons.
+_TRIGRAM_SHARE = 0.5
+_MAX_FUZZY_CANDIDATES = 12
+
+_LATIN_WORD = re.compile(r"[a-z0-9]")
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+_PARENTHESISED = re.compile(r"\s*\([^)]*\)")
+# English names are official forms nobody types in full: "The Revenue
+# Department", "State Audit Office of the Kingdom of Thailand".
+_ENGLISH_TRIMS = (re.compile(r"^the\s+"), re.compile(r"(?:,|\s+of)?\s+(?:the\s+kingdom\s+of\s+)?thailand$"))
+
+_Boundary = Literal["none", "tokens", "spaces", "latin"]
+
+
+@dataclass(frozen=True)
+class _Surface:
+    text: str  # normalised
+    entry: AgencyEntry
+    boundary: _Boundary
+
+
+def _trigrams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+def surface_forms(raw: str) -> set[str]:
+    """Normalised forms of one name: as written, without its dot, without a
+    parenthesised suffix ("(องค์การมหาชน)"), and English without "The"."""
+    norm = normalise(raw)
+    forms = {norm, norm.rstrip("."), normalise(_PARENTHESISED.sub("", raw))}
+    for form in list(forms):
+        if form.isascii():
+            for trim in _ENGLISH_TRIMS:
+                form = trim.sub("", form)
+            forms.add(form)
+    return {f for f in forms if len(f) >= 2}
+
+
+def _overlaps(a: Mention, b: Mention) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+class AgencyMatcher:
+    """Resolve agency mentions: exact names/abbreviations/aliases first, then typos."""
+
+    def __init__(self, entries: Iterable[AgencyEntry]) -> None:
+        self.entries: tuple[AgencyEntry, ...] = tuple(sorted(entries, key=lambda e: e.id))
+        self.words: frozenset[str] = dictionary_words(n for e in self.entries for n in e.surface_names())
+        self._by_bigram: dict[str, list[_Surface]] = {}
+        self._fuzzy: list[tuple[str, AgencyEntry]] = []
+        self._trigram_index: dict[str, list[int]] = {}
+        for entry in self.entries:
+            for form in sorted({f for raw in entry.surface_names() for f in surface_forms(raw)}):
+                self._add_surface(form, entry)
+
+    def _add_surface(self, form: str, entry: AgencyEntry) -> None:
+        boundary: _Boundary
+        if form.isascii():
+            boundary = "latin"
+        elif len(form) <= _BARE_THAI_CHARS:
+            boundary = "spaces"
+        elif len(form) <= _SHORT_THAI_CHARS:
+            boundary = "tokens"
+        else:
+            boundary = "none"
+        self._by_bigram.setdefault(form[:2], []).append(_Surface(form, entry, boundary))
+        if len(form) >= _FUZZY_MIN_CHARS:
+            self._fuzzy.append((form, entry))
+            for gram in _trigrams(form):
+                self._trigram_index.setdefault(gram, []).append(len(self._fuzzy) - 1)
+
+    def match(self, text: str) -> list[AgencyCandidate]:
+        """Candidates for ``text``, best first; several when it is ambiguous."""
+        norm = normalise(text)
+        return list(self.resolve(norm, tokens(norm, self.words)).candidates)
+
+    def resolve(self, norm: str, toks: Sequence[str]) -> AgencyResolution:
+        """Mentions and candidates in already normalised and segmented text."""
+        bounds = _token_bounds(norm, toks)
+        mentions = self._exact(norm, bounds)
+        accepted, guesses = self._fuzzy_hits(norm, bounds)
+        # A typo'd long name beats the shorter exact name inside it:
+        # "กรมทางหลวงชนบถ" is กรมทางหลวงชนบท, not the exact "กรมทางหลวง".
+        for hit in sorted(accepted, key=lambda m: (m.start - m.end, m.start)):
+            inside = [m for m in mentions if _overlaps(m, hit)]
+            if any(m.entry.id == hit.entry.id for m in inside):
+                continue
+            if all(hit.end - hit.start > m.end - m.start for m in inside):
+                mentions = [m for m in mentions if m not in inside] + [hit]
+        if mentions:
+            ordered = sorted(mentions, key=lambda m: (-m.score, m.start - m.end, m.start, m.entry.id))
+            top = ordered[0].score
+            candidates: list[AgencyCandidate] = []
+            for m in ordered:
+                if top - m.score <= AMBIGUITY_MARGIN and all(c.id != m.entry.id for c in candidates):
+                    candidates.append(AgencyCandidate(m.entry.id, m.entry.name_th, round(m.score, 3)))
+            return AgencyResolution(tuple(mentions), tuple(candidates))
+        return AgencyResolution(
+            (), tuple(AgencyCandidate(e.id, e.name_th, round(s, 3), suggestion=True) for s, e in guesses)
+        )
+
+    def _exact(self, norm: str, bounds: tuple[set[int], set[int]]) -> list[Mention]:
+        hits: list[Mention] = []
+        for i in range(len(norm) - 1):
+            for surface in self._by_bigram.get(norm[i : i + 2], ()):
+                if not norm.startswith(surface.text, i):
+                    continue
+                end = i + len(surface.text)
+                before = norm[i - 1] if i > 0 else " "
+                after = norm[end] if end < len(norm) else " "
+                if surface.boundary == "latin" and (_LATIN_WORD.match(before) or _LATIN_WORD.match(after)):
+                    continue
+                if surface.boundary == "spaces" and (_THAI.match(before) or _THAI.match(after)):
+                    continue
+                if surface.boundary == "tokens" and (i not in bounds[0] or end not in bounds[1]):
+                    continue
+                hits.append(Mention(i, end, surface.entry, 1.0))
+        # Longest first, so "กรมการแพทย์แผนไทยฯ" hides the "กรมการแพทย์" inside it.
+        hits.sort(key=lambda m: (m.start - m.end, m.start, m.entry.id))
+        kept: list[Mention] = []
+        for hit in hits:
+            inside = [k for k in kept if _overlaps(k, hit)]
+            # A shorter hit overlapping a kept one is part of a longer name:
+            # drop it. The same span naming two agencies (a shared alias) is
+            # kept: a genuine ambiguity for the dialogue to ask about.
+            if any(k.entry.id == hit.entry.id or (k.start, k.end) != (hit.start, hit.end) for k in inside):
+                continue
+            kept.append(hit)
+        return kept
+
+    def _fuzzy_hits(
+        self, norm: str, bounds: tuple[set[int], set[int]]
+    ) -> tuple[list[Mention], list[tuple[float, AgencyEntry]]]:
+        """Accepted typo matches, and "did you mean" guesses (best first)."""
+        shared: dict[int, int] = {}
+        for gram in _trigrams(norm):
+            for index in self._trigram_index.get(gram, ()):
+                shared[index] = shared.get(index, 0) + 1
+        ranked = sorted(
+            (-count / (len(self._fuzzy[i][0]) - 2), i)
+            for i, count in shared.items()
+            if count >= _TRIGRAM_SHARE * (len(self._fuzzy[i][0]) - 2)
+        )[:_MAX_FUZZY_CANDIDATES]
+        accepted: dict[str, Mention] = {}
+        guesses: dict[str, tuple[float, AgencyEntry]] = {}
+        for _share, index in ranked:
+            form, entry = self._fuzzy[index]
+            alignment = fuzz.partial_ratio_alignment(form, norm)
+            if alignment is None:
+                continue
+            start, end = alignment.dest_start, alignment.dest_end
+            if _inside_real_word(norm, start, end, bounds):
+                continue
+            edits = Indel.distance(form, norm[start:end])
+            allowed = next(n for length, n in _FUZZY_EDITS_BY_LENGTH if len(form) >= length)
+            score = min(_FUZZY_SCORE_CAP, 1.0 - edits / (2 * len(form)))
+            if edits <= allowed:
+                previous = accepted.get(entry.id)
+                if previous is None or score > previous.score:
+                    accepted[entry.id] = Mention(start, end, entry, score)
+            elif score >= SUGGEST_MIN_SCORE and len(form) >= _SUGGEST_MIN_CHARS:
+                guesses[entry.id] = max(guesses.get(entry.id, (0.0, entry)), (score, entry), key=lambda g: g[0])
+        best_guesses = sorted(guesses.values(), key=lambda g: (-g[0], g[1].id))[:MAX_SUGGESTIONS]
+        return list(accepted.values()), best_guesses
+
+
+def _inside_real_word(norm: str, start: int, end: int, bounds: tuple[set[int], set[int]]) -> bool:
+    """True when the fuzzy window is the start or end of a longer ordinary word.
+
+    "สำนักงบ" is one letter from "สำนักง", the start of "สำนักงาน": widening
+    the window to whole tokens gives a dictionary word, so it is not a typo of
+    the agency name but a different word. Real typos ("กรมสรรพกร") widen to
+    nothing in the dictionary.
+    """
+    starts, ends = bounds
+    wide_start = max((b for b in starts if b <= start), default=0)
+    wide_end = min((b for b in ends if b >= end), default=len(norm))
+    if (wide_start, wide_end) == (start, end):
+        return False
+    return any(is_dictionary_word(w) for w in norm[wide_start:wide_end].split())
+
+
+def _token_bounds(norm: str, toks: Sequence[str]) -> tuple[set[int], set[int]]:
+    """Start and end offsets of tokens in ``norm`` (tokens skip spaces)."""
+    starts: set[int] = {0, len(norm)}
+    ends: set[int] = {0, len(norm)}
+    position = 0
+    for tok in toks:
+        found = norm.find(tok, position)
+        if found < 0:
+            continue
+        starts.add(found)
+        ends.add(found + len(tok))
+        position = found + len(tok)
+    return starts, ends

@@ -1,0 +1,69 @@
+// The web chat: a visitor id in localStorage, messages to /api/chat, replies shown as text (never HTML).
+(function () {
+  "use strict";
+  const log = document.getElementById("log");
+  const quick = document.getElementById("quick");
+  const form = document.getElementById("ask");
+  const input = document.getElementById("text");
+
+  function visitorId() {
+    let id = localStorage.getItem("ginbot-visitor");
+    if (!id) {
+      id = "web-" + Array.from(crypto.getRandomValues(new Uint8Array(12)), b => b.toString(16).padStart(2, "0")).join("");
+      localStorage.setItem("ginbot-visitor", id);
+    }
+    return id;
+  }
+
+  function show(text, who) {
+    const div = document.createElement("div");
+    div.className = "msg " + who;
+    div.textContent = text;  // textContent: chat text is never interpreted as HTML
+    log.appendChild(div);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function showQuickReplies(items) {
+    quick.replaceChildren();
+    for (const item of items) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = item.label;
+      button.addEventListener("click", () => send(item.text));
+      quick.appendChild(button);
+    }
+  }
+
+  async function post(payload) {
+    const response = await fetch("/api/chat", {
+      method: "POST",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify(Object.assign({user: visitorId()}, payload)),
+    });
+    if (!response.ok) { show("ขออภัยค่ะ ระบบขัดข้อง ลองใหม่อีกครั้ง", "bot"); return; }
+    const data = await response.json();
+    let buttons = [];
+    for (const reply of data.replies) {
+      show(reply.text, "bot");
+      buttons = reply.quick_replies.length ? reply.quick_replies : buttons;
+    }
+    showQuickReplies(buttons);
+  }
+
+  function send(text) {
+    text = text.trim();
+    if (!text) return;
+    show(text, "me");
+    showQuickReplies([]);
+    post({text: text});
+  }
+
+  form.addEventListener("submit", event => {
+    event.preventDefault();
+    send(input.value);
+    input.value = "";
+    input.focus();
+  });
+
+  if (!localStorage.getItem("ginbot-visitor")) { post({text: "", event: "open"}); } else { visitorId(); }
+})();

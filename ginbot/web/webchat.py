@@ -1,0 +1,56 @@
+"""The web chat: a page at `/` and a JSON endpoint that talks to the same core as LINE and Telegram.
+
+It lets a newcomer try ginbot in a browser after `make run`, with no LINE or Telegram account.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from ginbot.core.messages import Channel, IncomingMessage, Kind, Reply
+
+# The browser makes up its own id (stored in localStorage); only safe, bounded ids are accepted.
+VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_TEXT_CHARS = 2000
+
+
+def replies_json(replies: list[Reply]) -> list[dict[str, Any]]:
+    return [
+        {"text": r.text, "quick_replies": [{"label": q.label, "text": q.text} for q in r.quick_replies]}
+        for r in replies
+    ]
+
+
+@aiohttp_jinja2.template("chat.html")
+async def page(request: web.Request) -> dict[str, Any]:
+    return {}
+
+
+async def api_chat(request: web.Request) -> web.Response:
+    from ginbot.web.app import BOT_KEY
+
+    try:
+        body = await request.json()
+    except ValueError:
+        return web.json_response({"error": "body must be JSON: {\"user\": …, \"text\": …}"}, status=400)
+    if not isinstance(body, dict):
+        return web.json_response({"error": "body must be a JSON object"}, status=400)
+    user = body.get("user")
+    text = body.get("text", "")
+    event = body.get("event")
+    if not isinstance(user, str) or not VISITOR_ID.match(user):
+        return web.json_response({"error": "user must be 8–64 characters of A-Z, a-z, 0-9, _ or -"}, status=400)
+    if not isinstance(text, str) or len(text) > MAX_TEXT_CHARS:
+        return web.json_response({"error": f"text must be a string of at most {MAX_TEXT_CHARS} characters"}, status=400)
+    kind = Kind.FOLLOW if event == "open" else Kind.TEXT
+    replies = await request.app[BOT_KEY].handle(IncomingMessage(Channel.WEB, user, text, kind=kind))
+    return web.json_response({"replies": replies_json(replies)})
+
+
+def install(app: web.Application) -> None:
+    app.router.add_get("/", page, name="chat")
+    app.router.add_post("/api/chat", api_chat, name="chat_api")
