@@ -177,7 +177,7 @@ async def report(session: AsyncSession, broadcast_id: int) -> DeliveryReport | N
                 .group_by(OutboxRow.status)
             )
         )
-        .tuples()
+        
         .all()
     )
     duplicated = await session.scalar(

@@ -92,7 +92,7 @@ async def claim_telegram(
                 .with_for_update(of=OutboxRow, skip_locked=True)
             )
         )
-        .tuples()
+        
         .all()
     )
     keep = await _screen(session, candidates, now)
@@ -120,7 +120,7 @@ async def claim_telegram(
         .where(OutboxRow.id.in_(claimed_ids))
         .order_by(OutboxRow.id)
     )
-    return [Claimed(*r) for r in rows.tuples().all()]
+    return [Claimed(*r) for r in rows.all()]
 
 
 async def _batch_details(session: AsyncSession, batch: LineBatch) -> ClaimedBatch:
@@ -133,7 +133,7 @@ async def _batch_details(session: AsyncSession, batch: LineBatch) -> ClaimedBatc
                 .order_by(OutboxRow.id)
             )
         )
-        .tuples()
+        
         .all()
     )
     text = await session.scalar(select(Broadcast.text).where(Broadcast.id == batch.broadcast_id))
@@ -193,7 +193,7 @@ async def claim_line_batch(
                 .with_for_update(of=OutboxRow, skip_locked=True)
             )
         )
-        .tuples()
+        
         .all()
     )
     keep = await _screen(session, candidates, now)

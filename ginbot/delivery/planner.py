@@ -84,7 +84,7 @@ async def _recipients_by_agency(session: AsyncSession) -> dict[str, int]:
         .where(recipient_condition(Target("all"), None), ChatUser.agency_id.is_not(None))
         .group_by(ChatUser.agency_id)
     )
-    return {a: int(n) for a, n in rows.tuples().all() if a}
+    return {a: int(n) for a, n in rows.all() if a}
 
 
 async def plan_reminders(

@@ -71,7 +71,9 @@ def load_agencies_csv(path: Path) -> list[AgencyEntry]:
                 cohort = int(row["cohort"])
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{path}: line {line}: column cohort: not a number") from exc
-            field = {k: (row.get(k) or "").strip() for k in ("id", "name_th", "abbr_th", "name_en", "abbr_en")}
+            field = {
+                k: (row.get(k) or "").strip() for k in ("id", "name_th", "abbr_th", "name_en", "abbr_en")
+            }
             entries.append(
                 AgencyEntry(
                     **field,
@@ -273,7 +275,9 @@ class AgencyMatcher:
                 if previous is None or score > previous.score:
                     accepted[entry.id] = Mention(start, end, entry, score)
             elif score >= SUGGEST_MIN_SCORE and len(form) >= _SUGGEST_MIN_CHARS:
-                guesses[entry.id] = max(guesses.get(entry.id, (0.0, entry)), (score, entry), key=lambda g: g[0])
+                guesses[entry.id] = max(
+                    guesses.get(entry.id, (0.0, entry)), (score, entry), key=lambda g: g[0]
+                )
         best_guesses = sorted(guesses.values(), key=lambda g: (-g[0], g[1].id))[:MAX_SUGGESTIONS]
         return list(accepted.values()), best_guesses
 

@@ -13,19 +13,21 @@ message, in the engine.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 from scipy.optimize import minimize_scalar
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from ginbot.nlu.intents import FALLBACK
+from ginbot.nlu.lexicon import concepts
 
 # Below this top-class probability the message is answered as `fallback`
 # ("I did not understand, here is the menu"). A wrong confident answer about
@@ -60,9 +62,10 @@ class Prepared:
 
 
 def word_ngrams(doc: Prepared) -> list[str]:
-    """Word unigrams and bigrams (bigrams joined with a space, which no token contains)."""
+    """Word unigrams, bigrams (joined with a space, which no token contains) and
+    domain concepts (``#audio``…, see lexicon.py)."""
     toks = doc.tokens
-    return [*toks, *(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False))]
+    return [*toks, *(f"{a} {b}" for a, b in itertools.pairwise(toks)), *concepts(toks)]
 
 
 def _doc_text(doc: Prepared) -> str:
@@ -138,7 +141,9 @@ def fit_temperature(scores: np.ndarray, labels: np.ndarray) -> float:
 class IntentClassifier:
     """Train with ``IntentClassifier.train``; ``predict`` is pure and thread-safe."""
 
-    def __init__(self, pipeline: Pipeline, temperature: float, threshold: float = CONFIDENCE_THRESHOLD) -> None:
+    def __init__(
+        self, pipeline: Pipeline, temperature: float, threshold: float = CONFIDENCE_THRESHOLD
+    ) -> None:
         self.pipeline = pipeline
         self.temperature = temperature
         self.threshold = threshold

@@ -20,6 +20,8 @@ from ginbot.nlu.entities import (
     AgencyCandidate,
     AgencyEntry,
     AgencyMatcher,
+    AgencyResolution,
+    Mention,
     Platform,
     load_agencies_csv,
     match_cohort,
@@ -52,7 +54,9 @@ def load_negative_texts(
 ) -> list[str]:
     """A deterministic sample of the ``texts`` column of a CSV (unique, non-trivial texts)."""
     with Path(path).open(encoding="utf-8", newline="") as handle:
-        texts = sorted({row["texts"].strip() for row in csv.DictReader(handle) if len(row["texts"].strip()) >= 3})
+        texts = sorted(
+            {row["texts"].strip() for row in csv.DictReader(handle) if len(row["texts"].strip()) >= 3}
+        )
     if len(texts) <= sample_size:
         return texts
     return random.Random(seed).sample(texts, sample_size)
@@ -143,24 +147,23 @@ class Nlu:
 
     def prepare(self, text: str) -> Prepared:
         """Normalise, segment and mask agency names: what the classifier sees."""
+        return self._analyse(text)[0]
+
+    def _analyse(self, text: str) -> tuple[Prepared, AgencyResolution, str]:
         norm = normalise(text[:MAX_ANALYSED_CHARS])
         toks = tokens(norm, self.matcher.words)
-        return self._masked(norm, toks, self.matcher.exact_spans(norm, toks))
-
-    @staticmethod
-    def _masked(norm: str, toks: list[str], spans: list[tuple[int, int, AgencyEntry]]) -> Prepared:
-        if not spans:
-            return Prepared(norm, tuple(toks))
-        return Prepared(_mask(norm, spans), tuple(_mask_tokens(norm, toks, spans)))
+        resolution = self.matcher.resolve(norm, toks)
+        if not resolution.mentions:
+            return Prepared(norm, tuple(toks)), resolution, norm
+        masked = Prepared(
+            _mask(norm, resolution.mentions), tuple(_mask_tokens(norm, toks, resolution.mentions))
+        )
+        return masked, resolution, norm
 
     def parse(self, text: str) -> ParseResult:
         """Intent and entities for one message. Never raises on odd input."""
-        norm = normalise(text[:MAX_ANALYSED_CHARS])
-        toks = tokens(norm, self.matcher.words)
-        spans = self.matcher.exact_spans(norm, toks)
-        doc = self._masked(norm, toks, spans)
-        # Exact mentions are authoritative; typo matching only runs without one.
-        candidates = self.matcher.candidates_from_spans(spans) if spans else self.matcher.fuzzy(norm, toks)
+        doc, resolution, norm = self._analyse(text)
+        candidates = resolution.candidates
         if doc.text:
             prediction = self.classifier.predict(doc)
         else:
@@ -187,23 +190,23 @@ def _resolved(candidates: Sequence[AgencyCandidate]) -> AgencyCandidate | None:
     return None
 
 
-def _mask(norm: str, spans: Sequence[tuple[int, int, AgencyEntry]]) -> str:
+def _mask(norm: str, mentions: Sequence[Mention]) -> str:
     pieces: list[str] = []
     position = 0
-    for start, end, _entry in sorted(spans, key=lambda s: s[0]):
-        if start < position:
+    for mention in sorted(mentions, key=lambda m: m.start):
+        if mention.start < position:
             continue
-        pieces.extend((norm[position:start], f" {AGENCY_PLACEHOLDER} "))
-        position = end
+        pieces.extend((norm[position : mention.start], f" {AGENCY_PLACEHOLDER} "))
+        position = mention.end
     pieces.append(norm[position:])
     return " ".join("".join(pieces).split())
 
 
-def _mask_tokens(norm: str, toks: Sequence[str], spans: Sequence[tuple[int, int, AgencyEntry]]) -> list[str]:
+def _mask_tokens(norm: str, toks: Sequence[str], mentions: Sequence[Mention]) -> list[str]:
     """Tokens with every token touching an agency span replaced by one placeholder."""
     result: list[str] = []
     position = 0
-    covered = sorted((s, e) for s, e, _ in spans)
+    covered = sorted((m.start, m.end) for m in mentions)
     for tok in toks:
         start = norm.find(tok, position)
         if start < 0:

@@ -204,7 +204,11 @@ def evaluate(
             top1 += 1
         else:
             agency_misses.append(
-                {"text": mention.text, "expected": mention.agency, "got": [c.id for c in parsed.agency_candidates]}
+                {
+                    "text": mention.text,
+                    "expected": mention.agency,
+                    "got": [c.id for c in parsed.agency_candidates],
+                }
             )
         resolved += parsed.agency is not None and parsed.agency.id == mention.agency
 

@@ -153,7 +153,11 @@ def load_agency_mentions(directory: Path) -> list[AgencyMention]:
         raise IntentDataError(f"{path}: expected a mapping with a 'mentions' list")
     mentions: list[AgencyMention] = []
     for number, item in enumerate(data["mentions"], start=1):
-        if not (isinstance(item, dict) and isinstance(item.get("text"), str) and isinstance(item.get("agency"), str)):
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("text"), str)
+            and isinstance(item.get("agency"), str)
+        ):
             raise IntentDataError(f"{path}: mention {number} needs 'text' and 'agency' as text")
         mentions.append(AgencyMention(text=item["text"], agency=item["agency"]))
     if not mentions:

@@ -55,7 +55,7 @@ def create_app(
     app.cleanup_ctx.append(conversation)
     templates.install(app)
     webchat.install(app)
-    # After the database's cleanup context, so shutdown finishes background replies before it closes.
+    # The 503 gate while shutting down; GET /metrics and request ids in every log line.
     lifecycle.install(app)
     observability_http.install(app)
     app.router.add_get("/healthz", healthz)

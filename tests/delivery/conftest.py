@@ -48,7 +48,7 @@ async def add_people(db: Database, people: Iterable[Person]) -> None:
 
 async def agencies_by_cohort(db: Database) -> dict[int, list[str]]:
     async with db.session() as session:
-        rows = (await session.execute(select(Agency.cohort, Agency.id).order_by(Agency.id))).tuples().all()
+        rows = (await session.execute(select(Agency.cohort, Agency.id).order_by(Agency.id))).all()
     out: dict[int, list[str]] = {}
     for cohort, agency_id in rows:
         out.setdefault(cohort, []).append(agency_id)
@@ -68,3 +68,58 @@ def telegram_id(n: int) -> str:
 async def campaign(db: Database) -> Database:
     await seed_campaign(db)
     return db
+
+
+# --- platform stubs and a fast sender -------------------------------------------------------------------
+
+from collections.abc import AsyncIterator  # noqa: E402
+
+from ginbot.delivery.sender import Sender, SenderConfig  # noqa: E402
+from ginbot.delivery.transports import LineSdkTransport, TelegramBotTransport  # noqa: E402
+from tests.delivery.stubs import LineStub, TelegramStub  # noqa: E402
+
+TELEGRAM_TOKEN = "123456:TEST-token"
+
+
+@dataclass
+class Platforms:
+    line: LineStub
+    telegram: TelegramStub
+    line_transport: LineSdkTransport
+    telegram_transport: TelegramBotTransport
+
+
+@pytest.fixture
+async def platforms() -> AsyncIterator[Platforms]:
+    line, telegram = LineStub(), TelegramStub()
+    await line.start()
+    await telegram.start()
+    lt = LineSdkTransport("line-token", line.url, timeout_s=5)
+    tt = TelegramBotTransport(TELEGRAM_TOKEN, f"{telegram.url}/bot", timeout_s=5, pool_size=8)
+    await tt.start()
+    yield Platforms(line, telegram, lt, tt)
+    await lt.close()
+    await tt.close()
+    await line.stop()
+    await telegram.stop()
+
+
+FAST = SenderConfig(
+    batch_size=20,
+    concurrency=8,
+    max_attempts=3,
+    lease_s=30,
+    backoff_base_s=0.02,
+    backoff_max_s=0.05,
+    idle_poll_s=0.05,
+    send_timeout_s=5,
+    telegram_rate_per_s=1000,
+    telegram_per_chat_interval_s=0,
+    line_requests_per_s=1000,
+)
+
+
+def sender_for(db: Database, p: Platforms, **changes: object) -> Sender:
+    from dataclasses import replace
+
+    return Sender(db, line=p.line_transport, telegram=p.telegram_transport, config=replace(FAST, **changes))  # type: ignore[arg-type]

@@ -61,6 +61,7 @@ class LineStub(_Server):
         self.conflicts = 0  # 409s for a reused retry key
         self.missing_retry_key = 0
         self.accepted_keys: dict[str, str] = {}
+        self.keys: list[str | None] = []  # the retry key of every request, in order
         self.fail_next: deque[Injected] = deque()
 
     def _app(self) -> web.Application:
@@ -74,6 +75,7 @@ class LineStub(_Server):
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         key = request.headers.get("X-Line-Retry-Key")
+        self.keys.append(key)
         if key is None:
             self.missing_retry_key += 1
         elif key in self.accepted_keys:
@@ -113,6 +115,7 @@ class TelegramStub(_Server):
         self.requests = 0
         self.fail_next: deque[Injected] = deque()
         self.fail_chat: dict[str, deque[Injected]] = defaultdict(deque)
+        self.rejected: list[tuple[str, int, float]] = []  # (chat, status, monotonic time) of injected failures
         self._message_id = 0
 
     def _app(self) -> web.Application:
@@ -145,6 +148,7 @@ class TelegramStub(_Server):
         if inj is None and self.fail_next:
             inj = self.fail_next.popleft()
         if inj is not None:
+            self.rejected.append((chat, inj.status, time.monotonic()))
             return web.json_response(inj.body, status=inj.status)
         now = time.monotonic()
         self.received[chat] += 1

@@ -47,7 +47,7 @@ async def people_everywhere(db: Database) -> dict[int, list[str]]:
 async def outbox_snapshot(db: Database) -> list[tuple[int, int, str]]:
     async with db.session() as session:
         rows = await session.execute(select(OutboxRow.broadcast_id, OutboxRow.user_id, OutboxRow.channel).order_by(OutboxRow.id))
-        return list(rows.tuples().all())
+        return list(rows.all())
 
 
 async def test_reminders_are_planned_once_per_person(campaign: Database) -> None:
@@ -105,8 +105,8 @@ async def test_late_reminder_inside_grace_is_sent_outside_is_skipped(campaign: D
 
 async def test_fan_out_resumes_after_a_crash_without_duplicates(campaign: Database) -> None:
     await people_everywhere(campaign)
-    now = datetime.now(UTC)
     queued = await announce(campaign, to="all", text="ทดสอบประกาศ", created_by="test")
+    now = datetime.now(UTC)
     assert queued.recipients == 3 * 6 + 1  # every cohort's subscribers and the one without an agency
     # A worker fans out one small chunk and dies before finishing.
     async with campaign.session() as session:

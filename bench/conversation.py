@@ -1,0 +1,100 @@
+"""Turns per second through Bot.handle() on SQLite and PostgreSQL, with p50/p99 latency per turn.
+
+A realistic mix: date questions naming agencies, ask-back and answers, guides, small talk, and
+out-of-scope texts, spread over many users so state reads and writes are real. Prints figures only.
+
+    .venv/bin/python bench/conversation.py [--turns 2000] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ginbot.core.clock import Clock  # noqa: E402
+from ginbot.core.content import Content  # noqa: E402
+from ginbot.core.dialogue import Bot  # noqa: E402
+from ginbot.core.messages import IncomingMessage  # noqa: E402
+from ginbot.core.understanding import NluUnderstanding  # noqa: E402
+from ginbot.db.csv_import import import_file  # noqa: E402
+from ginbot.db.migrate import upgrade  # noqa: E402
+from ginbot.db.session import Database  # noqa: E402
+from ginbot.nlu.engine import Nlu  # noqa: E402
+
+MIX = [
+    "กรมสรรพากรย้ายวันไหน",
+    "v8 ใช้ได้ถึงวันไหนคะ",
+    "กรมอุตุฯ",
+    "ติดตั้ง AcuConference 9 ยังไง",
+    "windows",
+    "สพร.อยู่กลุ่มไหนครับ",
+    "กลุ่ม ๒ ย้ายวันไหน",
+    "เข้าประชุมไม่ได้ ไม่มีเสียง",
+    "ขอบคุณครับ",
+    "ค่าโทรศัพท์เดือนนี้ทำไมแพงจัง",
+    "ตารางการย้ายทั้งหมด",
+    "ผมอยู่กรมชลประทาน",
+]
+
+
+async def run(url: str, nlu: Nlu, content: Content, turns: int, users: int) -> dict[str, float]:
+    db = Database(url)
+    await upgrade(db)
+    async with db.session() as s:
+        await import_file(s, "cohorts", ROOT / "data" / "cohorts.csv")
+    async with db.session() as s:
+        await import_file(s, "agencies", ROOT / "data" / "agencies.csv")
+    bot = Bot(db, NluUnderstanding(nlu), content, Clock(date(2020, 7, 3)))
+    await bot.handle(IncomingMessage("line", "warm-up", "สวัสดี"))
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for i in range(turns):
+        message = IncomingMessage("line", f"user-{i % users}", MIX[i % len(MIX)])
+        t0 = time.perf_counter()
+        await bot.handle(message)
+        latencies.append(time.perf_counter() - t0)
+    total = time.perf_counter() - started
+    await db.close()
+    q = statistics.quantiles(latencies, n=100)
+    return {"turns_per_s": turns / total, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--turns", type=int, default=2000)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    nlu = Nlu.from_paths(ROOT / "intents", ROOT / "data" / "agencies.csv")
+    content = Content.load(ROOT / "data" / "answers.yml")
+    tmp = Path("/tmp") / f"ginbot-bench-{uuid.uuid4().hex[:8]}.db"
+    rows = [("sqlite", await run(f"sqlite+aiosqlite:///{tmp}", nlu, content, args.turns, args.users))]
+    tmp.unlink(missing_ok=True)
+    if not args.no_postgres:
+        import asyncpg
+
+        name = f"ginbot_bench_{uuid.uuid4().hex[:8]}"
+        admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="test")
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            rows.append(("postgres", await run(f"postgresql+asyncpg://postgres@127.0.0.1/{name}", nlu, content, args.turns, args.users)))
+        finally:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            await admin.close()
+    print(f"{'backend':10} {'turns/s':>9} {'p50 ms':>8} {'p99 ms':>8}   ({args.turns} turns, {args.users} users)")
+    for name, r in rows:
+        print(f"{name:10} {r['turns_per_s']:9.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f}")
+    print("target: p99 < 10 ms on SQLite")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

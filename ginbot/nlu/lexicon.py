@@ -1,0 +1,68 @@
+"""A small bilingual domain thesaurus: words that mean the same thing here.
+
+Each intent has only a few dozen examples, so a word seen once in training
+("ไมค์") teaches nothing about its synonyms ("microphone", "ไมโครโฟน"). Adding
+one concept feature per recognised word (``#audio``) lets the examples of one
+synonym carry over to the others, and lets English messages borrow the Thai
+training data. The classifier still sees the words themselves; concepts are
+extra evidence, weighted by the model like any other feature.
+
+The groups describe the helpdesk domain (devices, accounts, notifications,
+data, staff, versions, time), not particular test sentences. Keys are in
+``normalise()``d form and must equal a whole token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "thanks": ("ขอบคุณ", "ขอบใจ", "ขอบพระคุณ", "thanks", "thank", "thx", "ty", "appreciate", "appreciated", "แต๊งกิ้ว", "แต้งกิ้ว", "ซึ้งใจ"),
+    "greet": ("สวัสดี", "หวัดดี", "hello", "hi", "hey", "yo", "morning", "afternoon", "evening", "ฮัลโหล", "ฮาโหล", "อรุณสวัสดิ์", "ทักทาย", "ทัก"),
+    "bot": ("บอท", "bot", "ginbot", "แชทบอท", "chatbot"),
+    "menu": ("เมนู", "menu", "options", "option", "ตัวเลือก", "คำสั่ง", "commands", "command", "ฟังก์ชัน", "faq", "คู่มือ", "วิธีใช้"),
+    "staff": ("เจ้าหน้าที่", "staff", "แอดมิน", "admin", "ผู้ดูแล", "ผู้ดูแลระบบ", "ทีมงาน", "ซัพพอร์ต", "support", "helpdesk", "คอลเซ็นเตอร์", "agent", "human", "พนักงาน", "ศูนย์บริการ", "ศูนย์ช่วยเหลือ", "ผู้ประสานงาน", "ผู้รับผิดชอบ"),
+    "contact": ("ติดต่อ", "contact", "โทร", "เบอร์", "phone", "call", "อีเมล", "อีเมล์", "email", "e-mail", "mail", "ไลน์", "line", "สายด่วน", "hotline", "ช่องทาง", "โทรศัพท์"),
+    "delete": ("ลบ", "delete", "remove", "erase", "ล้าง", "เคลียร์", "clear", "ทำลาย", "ทิ้ง", "forget", "ลืม"),
+    "personal": ("ข้อมูล", "data", "information", "info", "ประวัติ", "history", "บัญชี", "account", "แอคเคานต์", "แอคเคาท์", "โปรไฟล์", "profile", "pdpa", "ส่วนตัว", "ส่วนบุคคล", "ความยินยอม", "consent"),
+    "notify": ("แจ้งเตือน", "เตือน", "notification", "notifications", "noti", "reminder", "reminders", "remind", "ข่าว", "ข่าวสาร", "ประกาศ", "news", "announcement", "announcements", "updates", "alert", "alerts", "notify"),
+    "stop": ("หยุด", "เลิก", "ยกเลิก", "ปิด", "stop", "cancel", "unsubscribe", "unsub", "off", "พอ", "งด", "ระงับ", "ไม่เอา", "อย่า", "รำคาญ"),
+    "start": ("เปิด", "สมัคร", "subscribe", "sign", "on", "ติดตาม", "follow", "ลงทะเบียน", "register", "รับ", "join"),
+    "install": ("ติดตั้ง", "install", "installing", "installation", "ลง", "setup", "ลงโปรแกรม", "deploy"),
+    "uninstall": ("ถอน", "ถอนการติดตั้ง", "ถอนติดตั้ง", "uninstall", "remove", "ลบ", "ถอด", "เอาออก"),
+    "download": ("ดาวน์โหลด", "download", "โหลด", "ลิงก์", "ลิงค์", "ลิ้ง", "ลิ้งค์", "link", "url", "ไฟล์", "installer", "store", "เว็บ", "website"),
+    "login": ("login", "logon", "log", "ล็อกอิน", "ล็อคอิน", "signin", "รหัส", "รหัสผ่าน", "password", "พาสเวิร์ด", "user", "username", "ยูสเซอร์", "lock", "ล็อก", "ล็อค", "locked"),
+    "audio": ("เสียง", "ไมค์", "ไมโครโฟน", "microphone", "mic", "audio", "sound", "ลำโพง", "speaker", "หูฟัง", "headset", "echo", "ได้ยิน"),
+    "video": ("กล้อง", "camera", "webcam", "ภาพ", "video", "จอ", "หน้าจอ", "screen", "แชร์", "share"),
+    "network": ("เชื่อมต่อ", "connect", "connection", "หลุด", "เน็ต", "internet", "network", "server", "เซิร์ฟเวอร์", "vpn", "firewall", "timeout"),
+    "broken": ("error", "failed", "fail", "ค้าง", "เด้ง", "เสีย", "ปัญหา", "problem", "broken", "can't", "cannot", "ไม่ผ่าน"),
+    "why": ("ทำไม", "why", "เหตุผล", "reason", "วัตถุประสงค์", "จุดประสงค์", "purpose", "ประโยชน์", "benefit", "benefits", "ข้อดี", "ดีกว่า", "better", "เป้าหมาย", "เพราะ"),
+    "oblige": ("บังคับ", "จำเป็น", "must", "mandatory", "required", "require", "ยกเว้น", "exempt", "ต้อง", "have"),
+    "consequence": ("ถ้า", "if", "happens", "happen", "เกิด", "ผล", "โทษ", "โดน", "stay"),
+    "when": ("เมื่อไหร่", "เมื่อไร", "เมื่อไหร", "when", "date", "วันไหน", "วันที่", "กี่โมง", "ตอนไหน", "deadline"),
+    "end": ("หมด", "สิ้นสุด", "until", "last", "สุดท้าย", "เส้นตาย", "หมดเขต", "หมดอายุ", "ตัด", "end", "expire"),
+    "move": ("ย้าย", "เปลี่ยน", "migrate", "migration", "switch", "move", "อัปเกรด", "upgrade", "โอนย้าย", "อัปเดต", "update"),
+    "group": ("กลุ่ม", "รอบ", "cohort", "group", "ชุด", "batch", "ระยะ", "phase"),
+    "agencies": ("หน่วยงาน", "agencies", "agency", "กรม", "รายชื่อ", "list", "ใครบ้าง", "ไหนบ้าง", "members"),
+    "schedule": ("ตาราง", "กำหนดการ", "schedule", "timeline", "timetable", "แผน", "plan", "ปฏิทิน", "ไทม์ไลน์", "ภาพรวม", "ทั้งหมด", "ทุก"),
+    "product": ("ginconference", "gin", "acuconference", "ระบบประชุม", "ประชุมออนไลน์", "ประชุมทางไกล", "e-conference"),
+    "what": ("คือ", "อะไร", "what", "who", "ใคร", "คืออะไร", "about", "รู้จัก", "ข้อมูลเบื้องต้น"),
+    "old": ("v8", "เก่า", "เดิม", "old", "previous"),
+    "new": ("v9", "ใหม่", "new", "latest"),
+    "me": ("ผม", "ฉัน", "ดิฉัน", "หนู", "เรา", "my", "me", "mine", "i"),
+    "workplace": ("ทำงาน", "สังกัด", "อยู่", "work", "office", "ออฟฟิศ", "มาจาก", "from"),
+}
+
+# word -> concepts (a word may belong to several groups, e.g. "ลบ": delete and uninstall)
+LEXICON: dict[str, tuple[str, ...]] = {}
+for _concept, _words in sorted(_CONCEPTS.items()):
+    for _word in _words:
+        LEXICON[_word] = (*LEXICON.get(_word, ()), f"#{_concept}")
+
+
+def concepts(tokens: Iterable[str]) -> list[str]:
+    """Concept features for a token sequence, one per recognised token."""
+    found: list[str] = []
+    for tok in tokens:
+        found.extend(LEXICON.get(tok, ()))
+    return found
