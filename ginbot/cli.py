@@ -149,6 +149,14 @@ async def _parse(settings: Settings, text: str | None, jsonl: bool) -> int:
     return 0
 
 
+def _eval(settings: Settings, intents_dir: Path | None, as_json: bool) -> int:
+    from ginbot.nlu.evaluate import report_json, run_eval
+
+    report = run_eval(intents_dir or settings.intents_dir, settings.data_dir / "agencies.csv")
+    print(report_json(report) if as_json else report.to_text())
+    return 1 if report.failures() else 0
+
+
 # --- serve ----------------------------------------------------------------------------------------------
 
 def _serve(settings: Settings) -> int:
@@ -181,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--jsonl", action="store_true", help="read one text a line from stdin")
     parse.add_argument("text", nargs="?")
 
+    evaluate = sub.add_parser("eval", help="intent-accuracy report on the held-out utterances")
+    evaluate.add_argument("--intents", type=Path, help="intents folder (default: GINBOT_INTENTS_DIR)")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="create or migrate the schema")
@@ -206,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_chat(settings, args.user))
     if args.command == "parse":
         return asyncio.run(_parse(settings, args.text, args.jsonl))
+    if args.command == "eval":
+        return _eval(settings, args.intents, args.json)
     if args.command == "serve":
         return _serve(settings)
     if args.command == "db":

@@ -1,0 +1,236 @@
+"""POST /line/webhook and POST /telegram/webhook: verify, hand off, answer 200 at once.
+
+Each route refuses before it has any effect: a body over ``max_webhook_body_bytes`` gets 413 (from its
+Content-Length, without reading it, or as soon as a streamed body passes the limit); LINE without
+``X-Line-Signature`` gets 400 and with a wrong one 401; Telegram without the right
+``X-Telegram-Bot-Api-Secret-Token`` gets 401. Refusals are logged and counted
+(``ginbot_webhook_rejections_total``); nothing reaches the database, the core or the platform's API.
+
+An accepted request is answered 200 as soon as its events are handed to background tasks (one per event,
+started in arrival order, tracked by ``Lifecycle`` so shutdown waits for them). The platform is never kept
+waiting on the core or the database, and LINE does not suspend a webhook that answers promptly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from linebot.v3.exceptions import InvalidSignatureError
+
+from ginbot.channels.intake import prune_processed_events
+from ginbot.channels.line import LineChannel
+from ginbot.channels.telegram import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
+from ginbot.channels.telegram import TelegramChannel
+from ginbot.core.messages import IncomingMessage, Reply
+from ginbot.db.session import Database
+from ginbot.observability import metrics
+from ginbot.settings import Settings, SettingsError
+from ginbot.web.lifecycle import LIFECYCLE_KEY
+
+log = logging.getLogger(__name__)
+
+LINE_WEBHOOK_PATH = "/line/webhook"
+SIGNATURE_HEADER = "X-Line-Signature"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+READ_CHUNK_BYTES = 64 * 1024
+# Old event ids are pruned at startup and then this often.
+PRUNE_INTERVAL_S = 6 * 3600
+# Telegram's rule for secret_token: 1–256 characters of A-Z, a-z, 0-9, _ and -.
+_SECRET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+@dataclass
+class Channels:
+    """The chat-platform adapters the server runs; filled in at startup."""
+
+    line: LineChannel | None = None
+    telegram: TelegramChannel | None = None
+
+    def status(self) -> dict[str, str]:
+        """Per platform: "off" (not configured), "starting", "ready", or "failed: …"."""
+        return {
+            "line": "off" if self.line is None else ("ready" if self.line.ready else "starting"),
+            "telegram": "off" if self.telegram is None else self.telegram.status,
+        }
+
+
+CHANNELS_KEY = web.AppKey("channels", Channels)
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse a configuration that would run an unsafe or broken channel; SettingsError names the variable."""
+    if settings.telegram_enabled and settings.public_url:
+        secret = settings.telegram_webhook_secret
+        if secret is None:
+            raise SettingsError(
+                "GINBOT_TELEGRAM_WEBHOOK_SECRET must be set when GINBOT_PUBLIC_URL is: without it anyone who "
+                "finds the webhook URL can forge Telegram updates (1–256 characters of A-Z a-z 0-9 _ -)"
+            )
+        value = secret.get_secret_value()
+        if not 1 <= len(value) <= 256 or not set(value) <= _SECRET_CHARS:
+            raise SettingsError("GINBOT_TELEGRAM_WEBHOOK_SECRET: 1–256 characters of A-Z a-z 0-9 _ - only")
+    if (settings.line_channel_secret is None) != (settings.line_channel_access_token is None):
+        log.warning(
+            "LINE is off: set both GINBOT_LINE_CHANNEL_SECRET and GINBOT_LINE_CHANNEL_ACCESS_TOKEN to switch it on"
+        )
+
+
+def install(app: web.Application) -> Channels:
+    """Mount the webhook routes and own the SDK clients.
+
+    Call after the database's cleanup context and before ``lifecycle.install``: cleanup runs in reverse, so
+    the background replies drain first, then the SDK clients close, then the database.
+    """
+    from ginbot.web.app import SETTINGS_KEY
+
+    settings = app[SETTINGS_KEY]
+    check_settings(settings)
+    channels = Channels()
+    app[CHANNELS_KEY] = channels
+    app.router.add_post(LINE_WEBHOOK_PATH, line_webhook)
+    app.router.add_post(TELEGRAM_WEBHOOK_PATH, telegram_webhook)
+    app.cleanup_ctx.append(_channel_clients)
+    app.on_shutdown.append(_stop_receiving)
+    return channels
+
+
+class _AppBot:
+    """The bot the app holds under BOT_KEY, looked up per message: another startup step builds it."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        from ginbot.web.app import BOT_KEY
+
+        replies: list[Reply] = await self._app[BOT_KEY].handle(message)
+        return replies
+
+
+async def _channel_clients(app: web.Application) -> AsyncIterator[None]:
+    from ginbot.web.app import DB_KEY, SETTINGS_KEY
+
+    settings, db, channels = app[SETTINGS_KEY], app[DB_KEY], app[CHANNELS_KEY]
+    bot = _AppBot(app)
+    if settings.line_enabled:
+        channels.line = LineChannel.from_settings(settings, bot, db)
+        await channels.line.start()
+    if settings.telegram_enabled:
+        channels.telegram = TelegramChannel.from_settings(settings, bot, db, app[LIFECYCLE_KEY].spawn)
+        channels.telegram.start_in_background()
+    pruner = asyncio.create_task(_prune_periodically(db), name="prune-processed-events")
+    try:
+        yield
+    finally:
+        pruner.cancel()
+        await asyncio.gather(pruner, return_exceptions=True)
+        if channels.telegram is not None:
+            await channels.telegram.close()
+        if channels.line is not None:
+            await channels.line.close()
+
+
+async def _stop_receiving(app: web.Application) -> None:
+    # on_shutdown runs before the cleanup contexts: stop polling so the drain sees no new work.
+    telegram = app[CHANNELS_KEY].telegram
+    if telegram is not None:
+        await telegram.stop_receiving()
+
+
+async def _prune_periodically(db: Database) -> None:
+    while True:
+        try:
+            removed = await prune_processed_events(db)
+            if removed:
+                log.info("pruned %d old webhook event ids", removed)
+        except Exception:  # a busy or unreachable database: try again next round
+            log.exception("pruning old webhook event ids failed")
+        await asyncio.sleep(PRUNE_INTERVAL_S)
+
+
+# --- routes -----------------------------------------------------------------------------------------------
+
+
+def _refuse(channel: str, reason: str, error: type[web.HTTPException], why: str, request: web.Request) -> None:
+    log.warning("%s webhook refused (%s) from %s: %s", channel, error.status_code, request.remote, why)
+    metrics.count_rejection(channel, reason)
+    raise error(text=why)
+
+
+async def read_limited(request: web.Request, limit: int, channel: str) -> bytes:
+    """The body, or 413 as soon as it is known to exceed ``limit`` bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        _refuse(channel, "too_large", web.HTTPRequestEntityTooLarge, f"body over {limit} bytes", request)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(READ_CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            _refuse(channel, "too_large", web.HTTPRequestEntityTooLarge, f"body over {limit} bytes", request)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def line_webhook(request: web.Request) -> web.Response:
+    from ginbot.web.app import SETTINGS_KEY
+
+    line = request.app[CHANNELS_KEY].line
+    if line is None:
+        raise web.HTTPNotFound(text="LINE is not configured on this server")
+    limit = request.app[SETTINGS_KEY].max_webhook_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        _refuse("line", "too_large", web.HTTPRequestEntityTooLarge, f"body over {limit} bytes", request)
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not signature:
+        _refuse("line", "bad_signature", web.HTTPBadRequest, f"missing {SIGNATURE_HEADER}", request)
+    raw = await read_limited(request, limit, "line")
+    try:
+        # The signature is over the exact bytes; LINE sends UTF-8, and the SDK wants str.
+        events = line.parse(raw.decode("utf-8"), signature or "")
+    except InvalidSignatureError:
+        _refuse("line", "bad_signature", web.HTTPUnauthorized, "wrong X-Line-Signature", request)
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        # Signed by LINE's secret but not a webhook payload: nothing to do, and retrying will not help.
+        _refuse("line", "malformed", web.HTTPBadRequest, f"not a LINE webhook body ({type(exc).__name__})", request)
+    spawn = request.app[LIFECYCLE_KEY].spawn
+    for event in events:
+        spawn(line.handle_event(event), name="line-event")
+    return web.json_response({})
+
+
+async def telegram_webhook(request: web.Request) -> web.Response:
+    from ginbot.web.app import SETTINGS_KEY
+
+    settings = request.app[SETTINGS_KEY]
+    telegram = request.app[CHANNELS_KEY].telegram
+    if telegram is None or not telegram.uses_webhook:
+        raise web.HTTPNotFound(text="the Telegram webhook is not in use on this server")
+    expected = (telegram.webhook_secret or "").encode()
+    given = request.headers.get(SECRET_HEADER, "").encode()
+    # compare_digest: the time taken must not tell an attacker how much of the secret they guessed.
+    if not expected or not hmac.compare_digest(given, expected):
+        reason = "missing" if not given else "wrong"
+        _refuse("telegram", "bad_secret", web.HTTPUnauthorized, f"{reason} {SECRET_HEADER}", request)
+    raw = await read_limited(request, settings.max_webhook_body_bytes, "telegram")
+    try:
+        data: Any = json.loads(raw)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("not an Update")
+    except ValueError as exc:
+        _refuse("telegram", "malformed", web.HTTPBadRequest, f"not a Telegram Update ({exc})", request)
+    if not telegram.ready:
+        # Telegram keeps the update and retries; answering 200 now would lose it.
+        raise web.HTTPServiceUnavailable(text="Telegram channel is starting", headers={"Retry-After": "5"})
+    try:
+        update = telegram.parse_update(data)
+    except Exception as exc:
+        _refuse("telegram", "malformed", web.HTTPBadRequest, f"not a Telegram Update ({exc!r})", request)
+    telegram.accept(update)
+    return web.json_response({})
