@@ -129,17 +129,19 @@ async def _parse(settings: Settings, text: str | None, jsonl: bool) -> int:
     from ginbot.core.catalog import load_catalog
     from ginbot.db.migrate import upgrade
     from ginbot.db.session import Database
-    from ginbot.wiring import build_nlu
+    from ginbot.wiring import build_nlu, stored_examples
 
     db = Database(settings.database_url)
     try:
         await upgrade(db)
         async with db.session() as session:
             catalog = await load_catalog(session)
+            # What staff taught on the admin page counts here too, exactly as in the running bot.
+            examples = await stored_examples(session)
     finally:
         await db.close()
     _warn_if_empty(catalog)
-    nlu = build_nlu(settings, catalog)
+    nlu = build_nlu(settings, catalog, examples)
     if jsonl or text is None:
         for line in sys.stdin:
             line = line.rstrip("\n")
@@ -201,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import an official list (all-or-nothing)")
     imp.add_argument("kind", choices=["agencies", "cohorts"])
     imp.add_argument("file", type=Path)
+
+    from ginbot.delivery.commands import add_parsers as add_delivery_parsers
+
+    add_delivery_parsers(sub)  # broadcast, worker
     return parser
 
 
@@ -226,4 +232,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_db_upgrade(settings) if args.db_command == "upgrade" else _seed(settings))
     if args.command == "import":
         return asyncio.run(_import(settings, args.kind, args.file))
+    if args.command in ("broadcast", "worker"):
+        from ginbot.delivery import commands
+
+        if args.command == "broadcast":
+            return asyncio.run(commands.broadcast(settings, args))
+        return asyncio.run(commands.worker(settings))
     raise AssertionError(args.command)

@@ -104,11 +104,14 @@ class LineChannel:
         return events
 
     async def handle_event(self, event: object) -> None:
-        """Answer one event; the webhook route runs this in a fresh background task per event."""
+        """Answer one event; never raises (the webhook route runs it in a task nobody awaits)."""
         turn = interpret(event)
         if turn is None:
             return
-        await self._intake.run_once(turn.event_id, turn.user_id, lambda: self._answer(turn))
+        try:
+            await self._intake.run_once(turn.event_id, turn.user_id, lambda: self._answer(turn))
+        except Exception:
+            log.exception("LINE event %s failed", turn.event_id)
 
     async def _answer(self, turn: LineTurn) -> None:
         if turn.message is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -36,9 +36,11 @@ from ginbot.channels.telegram_convert import (
 from ginbot.core.messages import Channel, IncomingMessage, Kind, MessageHandler, Reply
 from ginbot.db.session import Database
 from ginbot.settings import Settings
-from ginbot.web.background import BackgroundTasks
 
 log = logging.getLogger(__name__)
+
+# Runs a coroutine in a background task that shutdown waits for (ginbot.web.lifecycle.Lifecycle.spawn).
+Spawn = Callable[[Coroutine[Any, Any, None]], object]
 
 WEBHOOK_PATH = "/telegram/webhook"
 # Backoff while Telegram cannot be reached at startup.
@@ -58,7 +60,7 @@ class TelegramChannel:
         api_base: str,
         handler: MessageHandler,
         intake: Intake,
-        tasks: BackgroundTasks,
+        spawn: Spawn,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
     ) -> None:
@@ -71,14 +73,16 @@ class TelegramChannel:
         self.webhook_secret = webhook_secret
         self._handler = handler
         self._intake = intake
-        self._tasks = tasks
+        self._spawn = spawn
         self._buttons = ButtonTexts()
         self._starter: asyncio.Task[None] | None = None
+        # Set by the app when staff may /broadcast (ginbot.delivery.announce.StaffBroadcasts); None: off.
+        self.staff: Any = None
         self.status = "stopped"
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, handler: MessageHandler, db: Database, tasks: BackgroundTasks
+        cls, settings: Settings, handler: MessageHandler, db: Database, spawn: Spawn
     ) -> TelegramChannel:
         assert settings.telegram_token is not None, "Telegram is not configured"
         secret = settings.telegram_webhook_secret
@@ -87,7 +91,7 @@ class TelegramChannel:
             api_base=settings.telegram_api_base,
             handler=handler,
             intake=Intake(db, Channel.TELEGRAM),
-            tasks=tasks,
+            spawn=spawn,
             webhook_url=f"{settings.public_url}{WEBHOOK_PATH}" if settings.public_url else None,
             webhook_secret=secret.get_secret_value() if secret else None,
         )
@@ -174,16 +178,32 @@ class TelegramChannel:
 
     def accept(self, update: Update) -> None:
         """Take an update for handling in a tracked background task (in arrival order per chat)."""
-        self._tasks.spawn(self.handle_update(update), name=f"telegram-update-{update.update_id}")
+        self._spawn(self.handle_update(update))
 
     async def _from_polling(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self.accept(update)
 
     async def handle_update(self, update: Update) -> None:
+        """Answer one update; never raises (it runs in a task nobody awaits)."""
+        if self.staff is not None and await self._staff_update(update):
+            return
         turn = interpret(update, self._buttons)
         if turn is None:
             return
-        await self._intake.run_once(turn.event_id, str(turn.chat_id), lambda: self._answer(turn))
+        try:
+            await self._intake.run_once(turn.event_id, str(turn.chat_id), lambda: self._answer(turn))
+        except Exception:
+            log.exception("Telegram update %s failed", turn.event_id)
+
+    async def _staff_update(self, update: Update) -> bool:
+        """Staff /broadcast and its confirm buttons belong to ginbot.delivery, not to the conversation."""
+        from ginbot.delivery.telegram_staff import handle_staff_update
+
+        try:
+            return await handle_staff_update(self.staff, update, self._send_one, self._acknowledge)
+        except Exception:
+            log.exception("staff command failed")
+            return True
 
     async def _answer(self, turn: TelegramTurn) -> None:
         if turn.callback_query_id is not None:

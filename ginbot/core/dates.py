@@ -30,6 +30,13 @@ def relative_th(today: date, target: date) -> str:
         return "พรุ่งนี้"
     if delta == -1:
         return "เมื่อวาน"
-    if delta > 0:
-        return f"อีก {delta} วัน"
-    return f"{-delta} วันที่แล้ว"
+    days = abs(delta)
+    # Beyond two months a day count stops meaning much to a reader; months and years read naturally.
+    if days >= 365:
+        span = f"{round(days / 365.25)} ปี"
+    elif days >= 60:
+        span = f"{round(days / 30.44)} เดือน"
+    else:
+        span = f"{days} วัน"
+    approx = "ประมาณ " if days >= 60 else ""
+    return f"อีก{' ' if not approx else ''}{approx}{span}" if delta > 0 else f"{approx}{span}ที่แล้ว"

@@ -217,3 +217,69 @@ class ProcessedEvent(Base):
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+# --- admin: staff accounts, their sessions, the audit log, staff-taught examples (ginbot/web/admin) ------------
+# Owned by ginbot.web.admin; migration 0004.
+
+
+class Staff(Base):
+    """A helpdesk staff account for the admin pages (`ginbot staff add NAME`)."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    # argon2id, in its self-describing PHC string form (parameters travel with the hash).
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Consecutive wrong passwords since the last good one; drives the growing lock-out.
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class StaffSession(Base):
+    """A signed-in browser. Only a hash of the cookie's token is stored, so a copy of the database
+    (a back-up, a log of queries) does not let anyone sign in as staff."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # A one-shot notice for the next page (after a POST that redirects), e.g. "taught 3 questions".
+    flash: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AuditLog(Base):
+    """Who did what in the admin, and every failed sign-in (also what the per-IP lock-out counts)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_action_ip_created", "action", "ip", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A name, not a foreign key: the record must outlive the account it names.
+    staff_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(45), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class TrainingExample(Base):
+    """A question staff assigned to an intent on the admin page; trained on beside intents/*.yml."""
+
+    __tablename__ = "training_examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(String(40))
+    # SET NULL: "forget me" deletes the person's messages; the reviewed wording stays as training data.
+    source_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message_log.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    staff_name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -9,7 +9,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ginbot.db.models import Agency, ChatUser, Cohort, ConversationState, MessageLog, ProcessedEvent, utcnow
+from ginbot.db.models import (
+    Agency,
+    ChatUser,
+    Cohort,
+    ConversationState,
+    MessageLog,
+    ProcessedEvent,
+    TrainingExample,
+    utcnow,
+)
 
 
 async def cohorts(session: AsyncSession) -> Sequence[Cohort]:
@@ -111,3 +120,11 @@ async def release_event(session: AsyncSession, channel: str, event_id: str) -> N
 async def prune_processed_events(session: AsyncSession, older_than: datetime) -> int:
     result = await session.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < older_than))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- staff-taught training examples (ginbot/web/admin) ---------------------------------------------------
+
+
+async def training_examples(session: AsyncSession) -> Sequence[TrainingExample]:
+    """Questions staff assigned to an intent on the admin page, oldest first (trained beside intents/)."""
+    return (await session.scalars(select(TrainingExample).order_by(TrainingExample.id))).all()

@@ -176,9 +176,7 @@ async def report(session: AsyncSession, broadcast_id: int) -> DeliveryReport | N
                 .where(OutboxRow.broadcast_id == broadcast_id)
                 .group_by(OutboxRow.status)
             )
-        )
-        
-        .all()
+        ).all()
     )
     duplicated = await session.scalar(
         select(func.count())

@@ -81,20 +81,16 @@ async def claim_telegram(
 ) -> list[Claimed]:
     now = utc(now)
     candidates = (
-        (
-            await session.execute(
-                select(OutboxRow.id, ChatUser.subscribed, ChatUser.blocked, Broadcast.expires_at)
-                .join(ChatUser, ChatUser.id == OutboxRow.user_id)
-                .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
-                .where(OutboxRow.channel == "telegram", _claimable(OutboxRow, now))
-                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-                .limit(limit)
-                .with_for_update(of=OutboxRow, skip_locked=True)
-            )
+        await session.execute(
+            select(OutboxRow.id, ChatUser.subscribed, ChatUser.blocked, Broadcast.expires_at)
+            .join(ChatUser, ChatUser.id == OutboxRow.user_id)
+            .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
+            .where(OutboxRow.channel == "telegram", _claimable(OutboxRow, now))
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            .limit(limit)
+            .with_for_update(of=OutboxRow, skip_locked=True)
         )
-        
-        .all()
-    )
+    ).all()
     keep = await _screen(session, candidates, now)
     if not keep:
         return []
@@ -125,17 +121,13 @@ async def claim_telegram(
 
 async def _batch_details(session: AsyncSession, batch: LineBatch) -> ClaimedBatch:
     rows = (
-        (
-            await session.execute(
-                select(OutboxRow.id, ChatUser.platform_user_id)
-                .join(ChatUser, ChatUser.id == OutboxRow.user_id)
-                .where(OutboxRow.line_batch_id == batch.id, OutboxRow.status == "sending")
-                .order_by(OutboxRow.id)
-            )
+        await session.execute(
+            select(OutboxRow.id, ChatUser.platform_user_id)
+            .join(ChatUser, ChatUser.id == OutboxRow.user_id)
+            .where(OutboxRow.line_batch_id == batch.id, OutboxRow.status == "sending")
+            .order_by(OutboxRow.id)
         )
-        
-        .all()
-    )
+    ).all()
     text = await session.scalar(select(Broadcast.text).where(Broadcast.id == batch.broadcast_id))
     return ClaimedBatch(
         id=batch.id,
@@ -166,6 +158,7 @@ async def claim_line_batch(
             .where(LineBatch.id == batch.id, _claimable(LineBatch, now))
             .values(status="sending", lease_until=lease_until)
             .returning(LineBatch.id)
+            .execution_options(synchronize_session=False)
         )
         if won is not None:
             await session.refresh(batch)
@@ -182,20 +175,16 @@ async def claim_line_batch(
     if broadcast_id is None:
         return None
     candidates = (
-        (
-            await session.execute(
-                select(OutboxRow.id, ChatUser.subscribed, ChatUser.blocked, Broadcast.expires_at)
-                .join(ChatUser, ChatUser.id == OutboxRow.user_id)
-                .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
-                .where(unbatched, OutboxRow.broadcast_id == broadcast_id)
-                .order_by(OutboxRow.id)
-                .limit(size)
-                .with_for_update(of=OutboxRow, skip_locked=True)
-            )
+        await session.execute(
+            select(OutboxRow.id, ChatUser.subscribed, ChatUser.blocked, Broadcast.expires_at)
+            .join(ChatUser, ChatUser.id == OutboxRow.user_id)
+            .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
+            .where(unbatched, OutboxRow.broadcast_id == broadcast_id)
+            .order_by(OutboxRow.id)
+            .limit(size)
+            .with_for_update(of=OutboxRow, skip_locked=True)
         )
-        
-        .all()
-    )
+    ).all()
     keep = await _screen(session, candidates, now)
     if not keep:
         return None
@@ -274,7 +263,12 @@ async def record_batch(
         values["sent_at"] = now
     if next_attempt_at is not None:
         values["next_attempt_at"] = utc(next_attempt_at)
-    await session.execute(update(LineBatch).where(LineBatch.id == batch.id).values(**values))
+    await session.execute(
+        update(LineBatch)
+        .where(LineBatch.id == batch.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     if status == "queued":
         return  # rows stay "sending" inside their batch until it settles
     row_values: dict[str, object] = {"status": status, "last_error": error, "lease_until": None}

@@ -59,29 +59,55 @@ class DeliveryRunner:
         self.sender: Sender | None = None
 
     async def start(self) -> None:
+        """Start in the background: an unreachable platform must not hold up the web server's startup."""
+        self._tasks.append(asyncio.create_task(self._main(), name="ginbot-delivery"))
+
+    async def _open(self) -> None:
         s = self.settings
-        if self._line is None and self._telegram is None:
-            line, telegram = await open_transports(
-                line_token=s.line_channel_access_token.get_secret_value()
-                if s.line_channel_access_token
-                else None,
-                line_host=s.line_api_base,
-                telegram_token=s.telegram_token.get_secret_value() if s.telegram_token else None,
-                telegram_base_url=s.telegram_api_base,
-                timeout_s=s.send_timeout_s,
-                pool_size=s.sender_concurrency,
-            )
+        if self._line is not None or self._telegram is not None:
+            return  # injected (tests)
+        delay_s = 1.0
+        while not self._stop.is_set():
+            try:
+                line, telegram = await open_transports(
+                    line_token=s.line_channel_access_token.get_secret_value()
+                    if s.line_channel_access_token
+                    else None,
+                    line_host=s.line_api_base,
+                    telegram_token=s.telegram_token.get_secret_value() if s.telegram_token else None,
+                    telegram_base_url=s.telegram_api_base,
+                    timeout_s=s.send_timeout_s,
+                    pool_size=s.sender_concurrency,
+                )
+            except Exception as exc:
+                log.warning("delivery: cannot reach the platforms yet (%s); retrying in %.0f s", exc, delay_s)
+                try:
+                    await asyncio.wait_for(self._stop.wait(), delay_s)
+                except TimeoutError:
+                    pass
+                delay_s = min(60.0, delay_s * 2)
+                continue
             self._line, self._telegram, self._owned = line, telegram, (line, telegram)
+            return
+
+    async def _main(self) -> None:
+        loops: list[asyncio.Task[None]] = []
+        if self.plan:  # planning needs no platform: it starts at once
+            loops.append(asyncio.create_task(self._planner_loop(), name="ginbot-planner"))
+        await self._open()
         self.sender = Sender(
             self.db,
             line=self._line,
             telegram=self._telegram,
-            config=SenderConfig.from_settings(s),
+            config=SenderConfig.from_settings(self.settings),
             now=self.now,
         )
-        if self.plan:
-            self._tasks.append(asyncio.create_task(self._planner_loop(), name="ginbot-planner"))
-        self._tasks.append(asyncio.create_task(self.sender.run(self._stop), name="ginbot-sender"))
+        loops.append(asyncio.create_task(self.sender.run(self._stop), name="ginbot-sender"))
+        try:
+            await asyncio.gather(*loops)
+        finally:
+            for task in loops:  # cancelled from stop(): take the children down too
+                task.cancel()
 
     def _load_policy(self) -> ReminderPolicy | None:
         # Re-read every pass so staff edits apply without a restart; a broken file keeps the last good one.

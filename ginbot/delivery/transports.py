@@ -84,7 +84,7 @@ class TelegramBotTransport:
                 chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id, text=text
             )
         except error.RetryAfter as exc:
-            wait_s = retry_after_seconds(exc.retry_after)
+            wait_s = retry_after_seconds(exc.retry_after)  # an int now, a timedelta with PTB_TIMEDELTA
             raise SendError(Outcome.RATE_LIMITED, f"Telegram 429: retry after {wait_s} s", wait_s) from None
         except error.Forbidden as exc:
             raise SendError(Outcome.BLOCKED, f"Telegram 403: {exc.message}") from None

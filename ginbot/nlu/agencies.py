@@ -192,9 +192,9 @@ class AgencyMatcher:
 
     def resolve(self, norm: str, toks: Sequence[str]) -> AgencyResolution:
         """Mentions and candidates in already normalised and segmented text."""
-        bounds = _token_bounds(norm, toks)
-        mentions = self._exact(norm, bounds)
-        accepted, guesses = self._fuzzy_hits(norm, bounds)
+        spans = _token_spans(norm, toks)
+        mentions = self._exact(norm, spans)
+        accepted, guesses = self._fuzzy_hits(norm, spans)
         # A typo'd long name beats the shorter exact name inside it:
         # "กรมทางหลวงชนบถ" is กรมทางหลวงชนบท, not the exact "กรมทางหลวง".
         for hit in sorted(accepted, key=lambda m: (m.start - m.end, m.start)):
@@ -215,7 +215,9 @@ class AgencyMatcher:
             (), tuple(AgencyCandidate(e.id, e.name_th, round(s, 3), suggestion=True) for s, e in guesses)
         )
 
-    def _exact(self, norm: str, bounds: tuple[set[int], set[int]]) -> list[Mention]:
+    def _exact(self, norm: str, spans: Sequence[_TokenSpan]) -> list[Mention]:
+        starts = {0, len(norm)} | {s for s, _, _ in spans}
+        ends = {0, len(norm)} | {e for _, e, _ in spans}
         hits: list[Mention] = []
         for i in range(len(norm) - 1):
             for surface in self._by_bigram.get(norm[i : i + 2], ()):
@@ -228,7 +230,9 @@ class AgencyMatcher:
                     continue
                 if surface.boundary == "spaces" and (_THAI.match(before) or _THAI.match(after)):
                     continue
-                if surface.boundary == "tokens" and (i not in bounds[0] or end not in bounds[1]):
+                if surface.boundary == "tokens" and (i not in starts or end not in ends):
+                    continue
+                if surface.boundary == "none" and _cuts_a_word(i, end, spans, self.words):
                     continue
                 hits.append(Mention(i, end, surface.entry, 1.0))
         # Longest first, so "กรมการแพทย์แผนไทยฯ" hides the "กรมการแพทย์" inside it.
@@ -245,7 +249,7 @@ class AgencyMatcher:
         return kept
 
     def _fuzzy_hits(
-        self, norm: str, bounds: tuple[set[int], set[int]]
+        self, norm: str, spans: Sequence[_TokenSpan]
     ) -> tuple[list[Mention], list[tuple[float, AgencyEntry]]]:
         """Accepted typo matches, and "did you mean" guesses (best first)."""
         shared: dict[int, int] = {}
@@ -264,10 +268,10 @@ class AgencyMatcher:
             alignment = fuzz.partial_ratio_alignment(form, norm)
             if alignment is None:
                 continue
-            start, end = alignment.dest_start, alignment.dest_end
-            if _inside_real_word(norm, start, end, bounds):
+            window = _best_window(form, norm, alignment.dest_start, alignment.dest_end, spans, self.words)
+            if window is None:
                 continue
-            edits = Indel.distance(form, norm[start:end])
+            edits, start, end = window
             allowed = next(n for length, n in _FUZZY_EDITS_BY_LENGTH if len(form) >= length)
             score = min(_FUZZY_SCORE_CAP, 1.0 - edits / (2 * len(form)))
             if edits <= allowed:
@@ -282,32 +286,56 @@ class AgencyMatcher:
         return list(accepted.values()), best_guesses
 
 
-def _inside_real_word(norm: str, start: int, end: int, bounds: tuple[set[int], set[int]]) -> bool:
-    """True when the fuzzy window is the start or end of a longer ordinary word.
+_TokenSpan = tuple[int, int, str]
+# How far (in characters) a fuzzy window may be moved to line up with word edges.
+_WINDOW_SLACK = 3
 
-    "สำนักงบ" is one letter from "สำนักง", the start of "สำนักงาน": widening
-    the window to whole tokens gives a dictionary word, so it is not a typo of
-    the agency name but a different word. Real typos ("กรมสรรพกร") widen to
-    nothing in the dictionary.
+
+def _best_window(
+    form: str, norm: str, start: int, end: int, spans: Sequence[_TokenSpan], own_words: frozenset[str]
+) -> tuple[int, int, int] | None:
+    """(edits, start, end) of the closest match of ``form`` around [start, end).
+
+    The character-level alignment ignores word edges, and a typo upsets the
+    segmenter around it ("กรมอนามยค่ะ" -> กร|มอ|นาม|ย|ค่ะ), so the alignment
+    is also tried snapped to nearby token edges; windows that cut an ordinary
+    word in two are not allowed (see ``_cuts_a_word``).
     """
-    starts, ends = bounds
-    wide_start = max((b for b in starts if b <= start), default=0)
-    wide_end = min((b for b in ends if b >= end), default=len(norm))
-    if (wide_start, wide_end) == (start, end):
-        return False
-    return any(is_dictionary_word(w) for w in norm[wide_start:wide_end].split())
+    options: list[tuple[int, int, int]] = []
+    if not _cuts_a_word(start, end, spans, own_words):
+        options.append((Indel.distance(form, norm[start:end]), start, end))
+    near_starts = [s for s, _, _ in spans if abs(s - start) <= _WINDOW_SLACK]
+    near_ends = [e for _, e, _ in spans if abs(e - end) <= _WINDOW_SLACK]
+    options += [(Indel.distance(form, norm[s:e]), s, e) for s in near_starts for e in near_ends if e > s]
+    return min(options) if options else None
 
 
-def _token_bounds(norm: str, toks: Sequence[str]) -> tuple[set[int], set[int]]:
-    """Start and end offsets of tokens in ``norm`` (tokens skip spaces)."""
-    starts: set[int] = {0, len(norm)}
-    ends: set[int] = {0, len(norm)}
+def _cuts_a_word(start: int, end: int, spans: Sequence[_TokenSpan], own_words: frozenset[str]) -> bool:
+    """True when [start, end) begins or ends strictly inside an ordinary word.
+
+    "กรมอนามัย" is two letters from "กอนามัย" in "หน้ากากอนามัย" (a face
+    mask), and "สำนักงบ" one letter from "สำนักง", the start of "สำนักงาน":
+    in both the match cuts a dictionary word of the message in two, so it is
+    a different word, not a typo of the agency name. Real typos
+    ("กรมสรรพกร") and real mentions line up with word edges or cut only
+    tokens that are not ordinary dictionary words.
+    """
+    return any(
+        (tok_start < start < tok_end or tok_start < end < tok_end)
+        and word not in own_words
+        and is_dictionary_word(word)
+        for tok_start, tok_end, word in spans
+    )
+
+
+def _token_spans(norm: str, toks: Sequence[str]) -> list[_TokenSpan]:
+    """(start, end, token) for each token in ``norm`` (tokens skip spaces)."""
+    spans: list[_TokenSpan] = []
     position = 0
     for tok in toks:
         found = norm.find(tok, position)
         if found < 0:
             continue
-        starts.add(found)
-        ends.add(found + len(tok))
+        spans.append((found, found + len(tok), tok))
         position = found + len(tok)
-    return starts, ends
+    return spans

@@ -14,7 +14,8 @@ data, staff, versions, time), not particular test sentences. Keys are in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Sequence
 
 _CONCEPTS: dict[str, tuple[str, ...]] = {
     "thanks": ("ขอบคุณ", "ขอบใจ", "ขอบพระคุณ", "thanks", "thank", "thx", "ty", "appreciate", "appreciated", "แต๊งกิ้ว", "แต้งกิ้ว", "ซึ้งใจ"),
@@ -49,6 +50,14 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     "what": ("คือ", "อะไร", "what", "who", "ใคร", "คืออะไร", "about", "รู้จัก", "ข้อมูลเบื้องต้น"),
     "old": ("v8", "เก่า", "เดิม", "old", "previous"),
     "new": ("v9", "ใหม่", "new", "latest"),
+    # The fallback categories (see intents/fallback.yml's description): other
+    # software, pay and HR, daily-life errands, weather, small talk. They tie
+    # an unseen off-topic word to the off-topic examples that share its kind.
+    "other_software": ("zoom", "webex", "teams", "meet", "skype", "photoshop", "office", "outlook", "excel", "word", "powerpoint", "facebook", "เฟซบุ๊ก", "เฟสบุ๊ค", "youtube", "tiktok", "chrome", "gmail", "printer", "ปริ้นเตอร์", "เครื่องพิมพ์", "wifi", "ไวไฟ", "ซูม", "ทีมส์", "antivirus", "ไวรัส", "excel", "pdf"),
+    "pay_hr": ("เงินเดือน", "โบนัส", "เบิก", "ลา", "ลาพักร้อน", "บำนาญ", "บำเหน็จ", "สวัสดิการ", "ค่าล่วงเวลา", "เบี้ยเลี้ยง", "salary", "bonus", "leave", "เลื่อนขั้น", "สอบ"),
+    "errand": ("ร้าน", "ซื้อ", "ขาย", "จอง", "ราคา", "สั่ง", "อาหาร", "กาแฟ", "ข้าว", "กิน", "ธนาคาร", "bank", "flight", "hotel", "ตั๋ว", "เที่ยวบิน", "โรงแรม", "หวย", "ทอง", "บอล", "ร้านอาหาร", "book", "buy", "sell", "price", "restaurant", "food", "ที่จอดรถ", "แท็กซี่", "taxi"),
+    "weather": ("ฝน", "ฝนตก", "ร้อน", "หนาว", "อากาศ", "weather", "rain", "pm2.5", "ฝุ่น", "น้ำท่วม"),
+    "small_talk": ("ฉลาด", "โง่", "เก่ง", "น่ารัก", "สวย", "หล่อ", "ชอบ", "เหงา", "เบื่อ", "ง่วง", "หิว", "แฟน", "อายุ", "joke", "มุก", "เพลง", "ร้องเพลง", "bored", "love", "สี", "color", "night", "ฝันดี", "ราตรีสวัสดิ์", "555", "ฮ่า", "อิอิ", "lol"),
     "me": ("ผม", "ฉัน", "ดิฉัน", "หนู", "เรา", "my", "me", "mine", "i"),
     "workplace": ("ทำงาน", "สังกัด", "อยู่", "work", "office", "ออฟฟิศ", "มาจาก", "from"),
 }
@@ -60,9 +69,32 @@ for _concept, _words in sorted(_CONCEPTS.items()):
         LEXICON[_word] = (*LEXICON.get(_word, ()), f"#{_concept}")
 
 
-def concepts(tokens: Iterable[str]) -> list[str]:
-    """Concept features for a token sequence, one per recognised token."""
+# A negation governs the next few words (Thai has no clause punctuation to
+# stop at): "ไม่อยากได้แจ้งเตือนอีก" is about *not* being notified.
+_NEGATORS = frozenset({"ไม่", "อย่า", "ไม่ต้อง", "ไม่เอา", "ไม่อยาก", "no", "not", "don't", "dont", "never", "without"})
+_NEGATION_SCOPE = 4
+
+
+def concepts(tokens: Sequence[str]) -> list[str]:
+    """Concept features for a token sequence.
+
+    One ``#concept`` per recognised token; ``#not-concept`` for one inside a
+    negation's scope; and each pair of distinct concepts in the message
+    (``#notify+#stop``), because intents here are mostly combinations —
+    stop + notifications is unsubscribe, delete + personal data is forget_me,
+    delete + old version is uninstall.
+    """
     found: list[str] = []
+    scope = 0
     for tok in tokens:
-        found.extend(LEXICON.get(tok, ()))
+        if tok in _NEGATORS:
+            scope = _NEGATION_SCOPE
+            continue
+        for concept in LEXICON.get(tok, ()):
+            found.append(concept)
+            if scope:
+                found.append("#not-" + concept[1:])
+        scope = max(0, scope - 1)
+    distinct = sorted({c for c in found if not c.startswith("#not-")})
+    found += [f"{a}+{b}" for a, b in itertools.combinations(distinct, 2)]
     return found

@@ -55,6 +55,8 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"อั[พปบ]เด[ทตด]", "อัปเดต"),
         (r"อั[พป]เกรด", "อัปเกรด"),
         (r"ดาว(?:น์)?โหลด", "ดาวน์โหลด"),
+        # "สนง." is how officials abbreviate สำนักงาน in agency names.
+        (r"สนง\.?\s*", "สำนักงาน"),
         (r"(?<![a-z])acu(?:[\s\-_]*conf(?:erence)?)?(?![a-z])", "acuconference"),
         (r"(?<![a-z])gin[\s\-_]*conf(?:erence)?(?![a-z])", "ginconference"),
         (r"จิ[นล]\s*คอน(?:เฟอ(?:ร์)?เร้?นซ์?|ฟ)?", "ginconference"),

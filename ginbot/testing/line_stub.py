@@ -60,7 +60,10 @@ class LineStub(StubServer):
     def _routes(self, app: web.Application) -> None:
         for endpoint in ("reply", "push", "multicast", "broadcast"):
             app.router.add_post(f"/v2/bot/message/{endpoint}", self._route(endpoint))
-        app.router.add_get("/v2/bot/info", lambda r: self._serve(r, "info", self._info))
+        app.router.add_get("/v2/bot/info", self._info_route)
+
+    async def _info_route(self, request: web.Request) -> web.Response:
+        return await self._serve(request, "info", self._info)
 
     def _route(self, endpoint: str) -> Any:
         async def route(request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ from ginbot.core.messages import MessageHandler
 from ginbot.db.session import Database
 from ginbot.observability import http as observability_http
 from ginbot.settings import Settings
-from ginbot.web import lifecycle, templates, webchat
+from ginbot.web import lifecycle, templates, webchat, webhooks
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 DB_KEY = web.AppKey("db", Database)
@@ -25,6 +25,7 @@ async def healthz(request: web.Request) -> web.Response:
         "status": "ok" if database_ok else "degraded",
         "database": database_ok,
         "channels": {"line": settings.line_enabled, "telegram": settings.telegram_enabled, "web": True},
+        "channel_status": request.app[webhooks.CHANNELS_KEY].status(),
     }
     return web.json_response(body, status=200 if database_ok else 503)
 
@@ -53,10 +54,32 @@ def create_app(
 
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(conversation)
+    # After the bot: channels start receiving once it exists, and stop (draining replies) before it goes.
+    webhooks.install(app)
     templates.install(app)
     webchat.install(app)
     # The 503 gate while shutting down; GET /metrics and request ids in every log line.
     lifecycle.install(app)
     observability_http.install(app)
     app.router.add_get("/healthz", healthz)
+    # Last, so it starts after the channels exist and stops first, while the database is still open.
+    app.cleanup_ctx.append(_delivery)
     return app
+
+
+async def _delivery(app: web.Application) -> AsyncIterator[None]:
+    """Reminder planner + outbox sender in the background (unless GINBOT_RUN_SENDER=false), and the Telegram
+    staff /broadcast command. A batch being sent at shutdown is finished before the app stops."""
+    from ginbot.delivery.announce import StaffBroadcasts
+    from ginbot.delivery.runner import DeliveryRunner
+
+    settings, db = app[SETTINGS_KEY], app[DB_KEY]
+    telegram = app[webhooks.CHANNELS_KEY].telegram
+    if telegram is not None and settings.telegram_staff_ids:
+        telegram.staff = StaffBroadcasts(db, settings.telegram_staff_ids)
+    runner = DeliveryRunner(settings, db) if settings.run_sender else None
+    if runner is not None:
+        await runner.start()
+    yield
+    if runner is not None:
+        await runner.stop()

@@ -5,6 +5,7 @@ It lets a newcomer try ginbot in a browser after `make run`, with no LINE or Tel
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -16,6 +17,10 @@ from ginbot.core.messages import Channel, IncomingMessage, Kind, Reply
 # The browser makes up its own id (stored in localStorage); only safe, bounded ids are accepted.
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_TEXT_CHARS = 2000
+
+
+def _thai_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
 
 
 def replies_json(replies: list[Reply]) -> list[dict[str, Any]]:
@@ -48,7 +53,7 @@ async def api_chat(request: web.Request) -> web.Response:
         return web.json_response({"error": f"text must be a string of at most {MAX_TEXT_CHARS} characters"}, status=400)
     kind = Kind.FOLLOW if event == "open" else Kind.TEXT
     replies = await request.app[BOT_KEY].handle(IncomingMessage(Channel.WEB, user, text, kind=kind))
-    return web.json_response({"replies": replies_json(replies)})
+    return web.json_response({"replies": replies_json(replies)}, dumps=_thai_json)
 
 
 def install(app: web.Application) -> None:

@@ -7,7 +7,7 @@ Content-Length, without reading it, or as soon as a streamed body passes the lim
 (``ginbot_webhook_rejections_total``); nothing reaches the database, the core or the platform's API.
 
 An accepted request is answered 200 as soon as its events are handed to background tasks (one per event,
-started in arrival order, tracked by ``Lifecycle`` so shutdown waits for them). The platform is never kept
+started in arrival order, tracked by ``BackgroundTasks`` so shutdown waits for them). The platform is never kept
 waiting on the core or the database, and LINE does not suspend a webhook that answers promptly.
 """
 
@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 from linebot.v3.exceptions import InvalidSignatureError
@@ -32,7 +32,7 @@ from ginbot.core.messages import IncomingMessage, Reply
 from ginbot.db.session import Database
 from ginbot.observability import metrics
 from ginbot.settings import Settings, SettingsError
-from ginbot.web.lifecycle import LIFECYCLE_KEY
+from ginbot.web.background import BackgroundTasks, ShuttingDown
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ LINE_WEBHOOK_PATH = "/line/webhook"
 SIGNATURE_HEADER = "X-Line-Signature"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 READ_CHUNK_BYTES = 64 * 1024
+# Shutdown waits this long for replies in progress (a reply takes well under a second; docker's default stop
+# grace period is 10 s), then cancels them.
+DRAIN_TIMEOUT_S = 8.0
 # Old event ids are pruned at startup and then this often.
 PRUNE_INTERVAL_S = 6 * 3600
 # Telegram's rule for secret_token: 1–256 characters of A-Z, a-z, 0-9, _ and -.
@@ -50,6 +53,7 @@ _SECRET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 class Channels:
     """The chat-platform adapters the server runs; filled in at startup."""
 
+    tasks: BackgroundTasks
     line: LineChannel | None = None
     telegram: TelegramChannel | None = None
 
@@ -85,14 +89,14 @@ def check_settings(settings: Settings) -> None:
 def install(app: web.Application) -> Channels:
     """Mount the webhook routes and own the SDK clients.
 
-    Call after the database's cleanup context and before ``lifecycle.install``: cleanup runs in reverse, so
-    the background replies drain first, then the SDK clients close, then the database.
+    Call after the database's and the bot's cleanup contexts: cleanup runs in reverse, so the background
+    replies drain and the SDK clients close before the database does.
     """
     from ginbot.web.app import SETTINGS_KEY
 
     settings = app[SETTINGS_KEY]
     check_settings(settings)
-    channels = Channels()
+    channels = Channels(BackgroundTasks())
     app[CHANNELS_KEY] = channels
     app.router.add_post(LINE_WEBHOOK_PATH, line_webhook)
     app.router.add_post(TELEGRAM_WEBHOOK_PATH, telegram_webhook)
@@ -123,7 +127,7 @@ async def _channel_clients(app: web.Application) -> AsyncIterator[None]:
         channels.line = LineChannel.from_settings(settings, bot, db)
         await channels.line.start()
     if settings.telegram_enabled:
-        channels.telegram = TelegramChannel.from_settings(settings, bot, db, app[LIFECYCLE_KEY].spawn)
+        channels.telegram = TelegramChannel.from_settings(settings, bot, db, channels.tasks.spawn)
         channels.telegram.start_in_background()
     pruner = asyncio.create_task(_prune_periodically(db), name="prune-processed-events")
     try:
@@ -131,6 +135,9 @@ async def _channel_clients(app: web.Application) -> AsyncIterator[None]:
     finally:
         pruner.cancel()
         await asyncio.gather(pruner, return_exceptions=True)
+        if channels.telegram is not None:
+            await channels.telegram.stop_receiving()
+        await channels.tasks.close(DRAIN_TIMEOUT_S)
         if channels.telegram is not None:
             await channels.telegram.close()
         if channels.line is not None:
@@ -158,22 +165,28 @@ async def _prune_periodically(db: Database) -> None:
 # --- routes -----------------------------------------------------------------------------------------------
 
 
-def _refuse(channel: str, reason: str, error: type[web.HTTPException], why: str, request: web.Request) -> None:
+def _refuse(channel: str, reason: str, error: type[web.HTTPException], why: str, request: web.Request) -> NoReturn:
     log.warning("%s webhook refused (%s) from %s: %s", channel, error.status_code, request.remote, why)
     metrics.count_rejection(channel, reason)
     raise error(text=why)
 
 
+def _too_large(channel: str, limit: int, size: int, request: web.Request) -> NoReturn:
+    log.warning("%s webhook refused (413) from %s: body over %d bytes", channel, request.remote, limit)
+    metrics.count_rejection(channel, "too_large")
+    raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
+
+
 async def read_limited(request: web.Request, limit: int, channel: str) -> bytes:
     """The body, or 413 as soon as it is known to exceed ``limit`` bytes."""
     if request.content_length is not None and request.content_length > limit:
-        _refuse(channel, "too_large", web.HTTPRequestEntityTooLarge, f"body over {limit} bytes", request)
+        _too_large(channel, limit, request.content_length, request)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(READ_CHUNK_BYTES):
         size += len(chunk)
         if size > limit:
-            _refuse(channel, "too_large", web.HTTPRequestEntityTooLarge, f"body over {limit} bytes", request)
+            _too_large(channel, limit, size, request)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -186,7 +199,7 @@ async def line_webhook(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="LINE is not configured on this server")
     limit = request.app[SETTINGS_KEY].max_webhook_body_bytes
     if request.content_length is not None and request.content_length > limit:
-        _refuse("line", "too_large", web.HTTPRequestEntityTooLarge, f"body over {limit} bytes", request)
+        _too_large("line", limit, request.content_length, request)
     signature = request.headers.get(SIGNATURE_HEADER)
     if not signature:
         _refuse("line", "bad_signature", web.HTTPBadRequest, f"missing {SIGNATURE_HEADER}", request)
@@ -199,9 +212,13 @@ async def line_webhook(request: web.Request) -> web.Response:
     except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         # Signed by LINE's secret but not a webhook payload: nothing to do, and retrying will not help.
         _refuse("line", "malformed", web.HTTPBadRequest, f"not a LINE webhook body ({type(exc).__name__})", request)
-    spawn = request.app[LIFECYCLE_KEY].spawn
-    for event in events:
-        spawn(line.handle_event(event), name="line-event")
+    spawn = request.app[CHANNELS_KEY].tasks.spawn
+    try:
+        for event in events:
+            spawn(line.handle_event(event), name="line-event")
+    except ShuttingDown:
+        # Not 200: LINE redelivers (when redelivery is on) to the next instance.
+        raise web.HTTPServiceUnavailable(text="ginbot is restarting", headers={"Retry-After": "5"}) from None
     return web.json_response({})
 
 
@@ -232,5 +249,8 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         update = telegram.parse_update(data)
     except Exception as exc:
         _refuse("telegram", "malformed", web.HTTPBadRequest, f"not a Telegram Update ({exc!r})", request)
-    telegram.accept(update)
+    try:
+        telegram.accept(update)
+    except ShuttingDown:
+        raise web.HTTPServiceUnavailable(text="ginbot is restarting", headers={"Retry-After": "5"}) from None
     return web.json_response({})

@@ -18,6 +18,9 @@ TODAY = date(2020, 7, 3)
         (date(2020, 7, 15), "อีก 12 วัน", "future"),
         (date(2020, 7, 2), "เมื่อวาน", "past"),
         (date(2020, 6, 30), "3 วันที่แล้ว", "past"),
+        (date(2020, 9, 10), "อีกประมาณ 2 เดือน", "future"),
+        (date(2026, 11, 25), "อีกประมาณ 6 ปี", "future"),
+        (date(2019, 7, 3), "ประมาณ 1 ปีที่แล้ว", "past"),
     ],
 )
 def test_distance_from_today(target: date, words: str, expected_tense: str) -> None:

@@ -34,7 +34,7 @@ class _Server:
         raise NotImplementedError
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self._app(), access_log=None)
+        self._runner = web.AppRunner(self._app(), access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -50,10 +50,16 @@ class _Server:
 
 
 class LineStub(_Server):
-    """POST /v2/bot/message/multicast and /push. Accepted retry keys answer 409 on reuse, like LINE."""
+    """POST /v2/bot/message/multicast and /push. Accepted retry keys answer 409 on reuse, like LINE.
 
-    def __init__(self, delay_s: float = 0.0) -> None:
+    ``respond_delay_s`` delays the answer *after* accepting: the window in which a crash leaves a request
+    delivered but not recorded, which the retry key must make harmless.
+    """
+
+    def __init__(self, delay_s: float = 0.0, respond_delay_s: float = 0.0) -> None:
         super().__init__(delay_s)
+        self.respond_delay_s = respond_delay_s
+        self.awaiting_response = 0  # accepted requests whose answer is still on its way
         self.received: Counter[str] = Counter()  # userId -> messages delivered
         self.texts: dict[str, list[str]] = defaultdict(list)
         self.requests = 0
@@ -87,7 +93,9 @@ class LineStub(_Server):
             )
         if self.fail_next:
             inj = self.fail_next.popleft()
-            return web.json_response(inj.body or {"message": "injected"}, status=inj.status, headers=inj.headers)
+            return web.json_response(
+                inj.body or {"message": "injected"}, status=inj.status, headers=inj.headers
+            )
         body = await request.json()
         to = body["to"] if isinstance(body["to"], list) else [body["to"]]
         if request.path.endswith("multicast"):
@@ -100,6 +108,12 @@ class LineStub(_Server):
         request_id = str(uuid.uuid4())
         if key is not None:
             self.accepted_keys[key] = request_id
+        if self.respond_delay_s:
+            self.awaiting_response += 1
+            try:
+                await asyncio.sleep(self.respond_delay_s)
+            finally:
+                self.awaiting_response -= 1
         return web.json_response({}, headers={"x-line-request-id": request_id})
 
 
@@ -110,12 +124,16 @@ class TelegramStub(_Server):
         super().__init__(delay_s)
         self.received: Counter[str] = Counter()  # chat id -> messages delivered
         self.texts: dict[str, list[str]] = defaultdict(list)
-        self.sent_at: dict[str, list[float]] = defaultdict(list)  # chat id -> monotonic times, for rate checks
+        self.sent_at: dict[str, list[float]] = defaultdict(
+            list
+        )  # chat id -> monotonic times, for rate checks
         self.all_sent_at: list[float] = []
         self.requests = 0
         self.fail_next: deque[Injected] = deque()
         self.fail_chat: dict[str, deque[Injected]] = defaultdict(deque)
-        self.rejected: list[tuple[str, int, float]] = []  # (chat, status, monotonic time) of injected failures
+        self.rejected: list[
+            tuple[str, int, float]
+        ] = []  # (chat, status, monotonic time) of injected failures
         self._message_id = 0
 
     def _app(self) -> web.Application:
@@ -135,7 +153,10 @@ class TelegramStub(_Server):
         method = request.match_info["method"]
         if method == "getMe":
             return web.json_response(
-                {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "ginbot", "username": "ginbot_bot"}}
+                {
+                    "ok": True,
+                    "result": {"id": 1, "is_bot": True, "first_name": "ginbot", "username": "ginbot_bot"},
+                }
             )
         if method != "sendMessage":
             return web.json_response({"ok": True, "result": True})

@@ -27,7 +27,9 @@ def test_line_status(status: int, body: str, outcome: Outcome) -> None:
     assert classify_line_status(status, body) is outcome
 
 
-@pytest.mark.parametrize(("value", "seconds"), [(3, 3.0), (timedelta(seconds=7), 7.0), (None, None), (1.5, 1.5)])
+@pytest.mark.parametrize(
+    ("value", "seconds"), [(3, 3.0), (timedelta(seconds=7), 7.0), (None, None), (1.5, 1.5)]
+)
 def test_retry_after_int_or_timedelta(value: object, seconds: float | None) -> None:
     assert retry_after_seconds(value) == seconds  # type: ignore[arg-type]
 
@@ -46,7 +48,9 @@ def test_retry_after_int_or_timedelta(value: object, seconds: float | None) -> N
         (Outcome.RATE_LIMITED, 0, None, "queued", True),  # LINE 429: backoff like a 5xx
     ],
 )
-def test_next_step(outcome: Outcome, attempts_before: int, retry_after: float | None, status: str, counted: bool) -> None:
+def test_next_step(
+    outcome: Outcome, attempts_before: int, retry_after: float | None, status: str, counted: bool
+) -> None:
     step = next_step(
         outcome,
         attempts_before=attempts_before,

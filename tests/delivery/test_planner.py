@@ -28,7 +28,7 @@ async def people_everywhere(db: Database) -> dict[int, list[str]]:
     """Per cohort: 3 LINE and 3 Telegram subscribers on its first agencies, plus people who must be left out."""
     cohorts = await agencies_by_cohort(db)
     people, n = [], 0
-    for cohort, agencies in cohorts.items():
+    for _cohort, agencies in cohorts.items():
         for i in range(6):
             n += 1
             channel = "line" if i % 2 == 0 else "telegram"
@@ -46,7 +46,9 @@ async def people_everywhere(db: Database) -> dict[int, list[str]]:
 
 async def outbox_snapshot(db: Database) -> list[tuple[int, int, str]]:
     async with db.session() as session:
-        rows = await session.execute(select(OutboxRow.broadcast_id, OutboxRow.user_id, OutboxRow.channel).order_by(OutboxRow.id))
+        rows = await session.execute(
+            select(OutboxRow.broadcast_id, OutboxRow.user_id, OutboxRow.channel).order_by(OutboxRow.id)
+        )
         return list(rows.all())
 
 
@@ -64,7 +66,9 @@ async def test_reminders_are_planned_once_per_person(campaign: Database) -> None
             (
                 await session.scalars(
                     select(ChatUser.id).where(
-                        ChatUser.agency_id.in_(cohorts[2]), ChatUser.subscribed.is_(True), ChatUser.blocked.is_(False),
+                        ChatUser.agency_id.in_(cohorts[2]),
+                        ChatUser.subscribed.is_(True),
+                        ChatUser.blocked.is_(False),
                         ChatUser.channel.in_(["line", "telegram"]),
                     )
                 )
@@ -78,7 +82,9 @@ async def test_reminders_are_planned_once_per_person(campaign: Database) -> None
     second = await plan_once(campaign, POLICY, now, GRACE_S)
     other = Database(campaign.url)
     try:
-        await asyncio.gather(plan_once(campaign, POLICY, now, GRACE_S), plan_once(other, POLICY, now, GRACE_S))
+        await asyncio.gather(
+            plan_once(campaign, POLICY, now, GRACE_S), plan_once(other, POLICY, now, GRACE_S)
+        )
     finally:
         await other.close()
     assert (second.reminders_created, second.reminders_skipped) == (0, 0)
@@ -95,8 +101,11 @@ async def test_late_reminder_inside_grace_is_sent_outside_is_skipped(campaign: D
     assert stale.reminders_created == 0
     async with campaign.session() as session:
         skipped = await session.scalar(
-            select(func.count()).select_from(Broadcast).where(
-                Broadcast.dedupe_key.like("reminder:last-v8-3d:%"), Broadcast.target_value.in_(cohorts[3]),
+            select(func.count())
+            .select_from(Broadcast)
+            .where(
+                Broadcast.dedupe_key.like("reminder:last-v8-3d:%"),
+                Broadcast.target_value.in_(cohorts[3]),
                 Broadcast.status == "skipped",
             )
         )
@@ -117,4 +126,6 @@ async def test_fan_out_resumes_after_a_crash_without_duplicates(campaign: Databa
     assert len(rows) == len(set(rows)) == queued.recipients
     async with campaign.session() as session:
         rep = await report(session, queued.broadcast_id or 0)
-    assert rep is not None and rep.recipients == rep.queued == queued.recipients and rep.status == "fanned_out"
+    assert (
+        rep is not None and rep.recipients == rep.queued == queued.recipients and rep.status == "fanned_out"
+    )

@@ -15,7 +15,11 @@ from tests.conftest import ROOT
 POLICY = load_policy(ROOT / "data" / "reminders.yml")
 RULES = {r.id: r for r in POLICY.rules}
 # data/cohorts.csv: (last v8 day, migration day)
-COHORTS = {1: (date(2020, 6, 30), date(2020, 7, 1)), 2: (date(2020, 7, 6), date(2020, 7, 7)), 3: (date(2020, 7, 14), date(2020, 7, 15))}
+COHORTS = {
+    1: (date(2020, 6, 30), date(2020, 7, 1)),
+    2: (date(2020, 7, 6), date(2020, 7, 7)),
+    3: (date(2020, 7, 14), date(2020, 7, 15)),
+}
 
 
 def bkk(y: int, m: int, d: int, h: int = 9, mi: int = 0) -> datetime:
@@ -84,7 +88,14 @@ def test_grace_window(now: datetime, expected: Due) -> None:
 
 @pytest.mark.parametrize(
     ("attempt", "low", "high"),
-    [(1, 2.5, 5.0), (2, 5.0, 10.0), (3, 10.0, 20.0), (6, 80.0, 160.0), (10, 300.0, 600.0), (30, 300.0, 600.0)],
+    [
+        (1, 2.5, 5.0),
+        (2, 5.0, 10.0),
+        (3, 10.0, 20.0),
+        (6, 80.0, 160.0),
+        (10, 300.0, 600.0),
+        (30, 300.0, 600.0),
+    ],
 )
 def test_backoff_grows_and_is_capped(attempt: int, low: float, high: float) -> None:
     rng = random.Random(42)
@@ -109,7 +120,9 @@ def test_reminder_text_uses_buddhist_era_dates() -> None:
         last_v8_date=last_v8,
         migration_date=migration,
     )
-    assert text.startswith("เรียน ผู้ใช้งาน GIN Conference ของกรมสรรพากร: ระบบ v8 จะใช้งานได้ถึงวันจันทร์ที่ 6 กรกฎาคม 2563 (อีก 3 วัน)")
+    assert text.startswith(
+        "เรียน ผู้ใช้งาน GIN Conference ของกรมสรรพากร: ระบบ v8 จะใช้งานได้ถึงวันจันทร์ที่ 6 กรกฎาคม 2563 (อีก 3 วัน)"
+    )
     assert "AcuConference 9" in text and 'พิมพ์ "ยกเลิกการแจ้งเตือน"' in text
     assert text_problem(text) is None
 
@@ -118,7 +131,10 @@ def test_reminder_text_uses_buddhist_era_dates() -> None:
     ("data", "message"),
     [
         ({"reminders": [{"id": "a", "anchor": "tomorrow", "days_before": 1, "text": "x"}]}, "anchor"),
-        ({"reminders": [{"id": "a", "anchor": "last_v8_date", "days_before": -1, "text": "x"}]}, "days_before"),
+        (
+            {"reminders": [{"id": "a", "anchor": "last_v8_date", "days_before": -1, "text": "x"}]},
+            "days_before",
+        ),
         ({"reminders": [{"id": "a", "anchor": "last_v8_date", "text": "{agencyy}"}]}, "agencyy"),
         ({"reminders": [{"anchor": "last_v8_date", "text": "x"}]}, "unique id"),
         ({"send_time": "9 โมง", "reminders": []}, "send_time"),
@@ -132,8 +148,10 @@ def test_policy_errors_name_the_problem(data: dict[str, object], message: str) -
 
 def test_policy_file_roundtrip(tmp_path: Path) -> None:
     path = tmp_path / "r.yml"
-    path.write_text('send_time: "08:30"\nreminders:\n  - {id: x, anchor: migration_date, text: "hi {agency}"}\n')
-    policy = load_policy(path)
-    assert due_at(policy, policy.rules[0], last_v8_date=date(2020, 7, 6), migration_date=date(2020, 7, 7)) == bkk(
-        2020, 7, 7, 8, 30
+    path.write_text(
+        'send_time: "08:30"\nreminders:\n  - {id: x, anchor: migration_date, text: "hi {agency}"}\n'
     )
+    policy = load_policy(path)
+    assert due_at(
+        policy, policy.rules[0], last_v8_date=date(2020, 7, 6), migration_date=date(2020, 7, 7)
+    ) == bkk(2020, 7, 7, 8, 30)

@@ -28,7 +28,9 @@ def run(bucket: Bucket, times: list[float], rate: float, burst: float) -> list[f
         (30, [0] * 31, 30, 30, [0] * 30 + [round(1 / 30, 6)]),
     ],
 )
-def test_token_bucket(tokens: float, times: list[float], rate: float, burst: float, waits: list[float]) -> None:
+def test_token_bucket(
+    tokens: float, times: list[float], rate: float, burst: float, waits: list[float]
+) -> None:
     assert run(Bucket(tokens, 0.0), times, rate, burst) == waits
 
 
@@ -48,7 +50,13 @@ def test_pause_holds_everything_then_resumes_without_burst() -> None:
 
 @pytest.mark.parametrize(
     ("last", "now", "interval", "wait"),
-    [(None, 5.0, 1.0, 0.0), (4.0, 5.0, 1.0, 0.0), (4.5, 5.0, 1.0, 0.5), (5.0, 5.0, 1.0, 1.0), (4.5, 5.0, 0.0, 0.0)],
+    [
+        (None, 5.0, 1.0, 0.0),
+        (4.0, 5.0, 1.0, 0.0),
+        (4.5, 5.0, 1.0, 0.5),
+        (5.0, 5.0, 1.0, 1.0),
+        (4.5, 5.0, 0.0, 0.0),
+    ],
 )
 def test_per_chat_wait(last: float | None, now: float, interval: float, wait: float) -> None:
     assert chat_wait_s(last, now, interval) == pytest.approx(wait)

@@ -36,7 +36,8 @@ def subscribe(turn: Turn) -> Outcome:
     if agency is None:
         turn.wait_for("agency", intent="subscribe")
         return Outcome([turn.reply("subscribe_need_agency")])
-    values = turn.date_values(agency, turn.catalog.cohort_of(agency), key_date=turn.catalog.cohort_of(agency).last_v8_date)
+    cohort = turn.catalog.cohort_of(agency)
+    values = turn.date_values(agency, cohort, key_date=cohort.last_v8_date)
     if turn.user.subscribed:
         return Outcome([turn.reply("subscribe_already", **values)])
     turn.user.subscribed = True
@@ -95,10 +96,12 @@ def resume_agency(turn: Turn) -> Outcome | None:
     if pending_intent in ("set_agency", "subscribe"):
         return Outcome([confirm_agency(turn, agency)], intent=pending_intent)
     answer = answer_for_agency(turn, pending_intent, agency)
-    remembered = confirm_agency(turn, agency) if turn.user.agency_id != agency.id else None
     replies = [answer]
-    if remembered is not None:
-        replies.append(Reply(turn.text("subscribe", **turn.date_values(agency, turn.catalog.cohort_of(agency), key_date=turn.catalog.cohort_of(agency).last_v8_date))))
+    if turn.user.agency_id != agency.id:
+        turn.save_agency(agency)
+        cohort = turn.catalog.cohort_of(agency)
+        values = turn.date_values(agency, cohort, key_date=cohort.last_v8_date)
+        replies.append(turn.reply(f"remembered.{values['tense']}", **values))
     return Outcome(replies, intent=pending_intent)
 
 

@@ -1,0 +1,117 @@
+"""`ginbot broadcast` and `ginbot worker`: argument handling and printing only (wired from ginbot/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ginbot.settings import Settings
+
+EXIT_USAGE = 2
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bc = sub.add_parser(
+        "broadcast", help="queue a staff announcement (prints recipient count and broadcast id)"
+    )
+    bc.add_argument("--to", help="all | cohort:N | agency:ID")
+    bc.add_argument("--channel", choices=["line", "telegram"], help="only this channel")
+    bc.add_argument("--at", help="send at this ISO time (default now; without an offset: Bangkok time)")
+    bc.add_argument("--dry-run", action="store_true", help="count the recipients, queue nothing")
+    bc.add_argument("--status", type=int, metavar="ID", help="print the delivery report of broadcast ID")
+    bc.add_argument("--json", action="store_true", help="with --status: print JSON")
+    bc.add_argument("text", nargs="?")
+    sub.add_parser("worker", help="a sender process draining the outbox (several may run on PostgreSQL)")
+
+
+def _when(value: str | None, settings: Settings) -> datetime | None:
+    if value is None:
+        return None
+    when = datetime.fromisoformat(value)
+    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(settings.timezone))
+
+
+async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
+    from ginbot.db.migrate import upgrade
+    from ginbot.db.session import Database
+    from ginbot.delivery.announce import announce
+    from ginbot.delivery.broadcasts import report
+    from ginbot.delivery.targets import TargetError
+
+    if args.status is None and (not args.to or not args.text):
+        print("ginbot broadcast: give --to TARGET and the TEXT (or --status ID)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        when = _when(args.at, settings)
+    except ValueError:
+        print(f"ginbot broadcast: --at {args.at!r} is not an ISO time like 2020-07-03T09:00", file=sys.stderr)
+        return EXIT_USAGE
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        if args.status is not None:
+            async with db.session() as session:
+                rep = await report(session, args.status)
+            if rep is None:
+                print(f"ginbot broadcast: no broadcast {args.status}", file=sys.stderr)
+                return EXIT_USAGE
+            if args.json:
+                print(json.dumps(rep.as_dict(), ensure_ascii=False))
+            else:
+                print(
+                    f"broadcast {rep.broadcast_id} to {rep.target} ({rep.status}): recipients {rep.recipients}, "
+                    f"queued {rep.queued + rep.sending}, sent {rep.sent}, failed {rep.failed}, "
+                    f"blocked {rep.blocked}, skipped {rep.skipped}, possibly duplicated {rep.possibly_duplicated}"
+                )
+            return 0
+        try:
+            result = await announce(
+                db,
+                to=args.to,
+                text=args.text,
+                channel=args.channel,
+                send_at=when,
+                created_by="cli",
+                dry_run=args.dry_run,
+            )
+        except TargetError as exc:
+            print(f"ginbot broadcast: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    finally:
+        await db.close()
+    split = ", ".join(f"{c} {n}" for c, n in sorted(result.by_channel.items())) or "none"
+    print(f"recipients: {result.recipients} ({split})")
+    if result.broadcast_id is None:
+        print("dry run: nothing was queued")
+    else:
+        print(f"broadcast id: {result.broadcast_id}")
+    return 0
+
+
+async def worker(settings: Settings) -> int:
+    from ginbot.db.migrate import upgrade
+    from ginbot.db.session import Database
+    from ginbot.delivery.runner import DeliveryRunner
+
+    if settings.line_channel_access_token is None and not settings.telegram_enabled:
+        print("ginbot worker: neither LINE nor Telegram is configured; only planning", file=sys.stderr)
+    db = Database(settings.database_url)
+    await upgrade(db)
+    runner = DeliveryRunner(settings, db)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        await runner.start()
+        print("ginbot worker: draining the outbox (Ctrl-C to stop after the current batch)", flush=True)
+        await stopping.wait()
+    finally:
+        await runner.stop()
+        await db.close()
+    return 0

@@ -1,0 +1,70 @@
+"""Typed access to what the app holds (settings, database, bot) and to the signed-in staff member.
+
+The keys live in ginbot.web.app, which imports this package to install it; importing them lazily here
+keeps that one-way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from ginbot.core.clock import Clock
+from ginbot.core.messages import MessageHandler
+from ginbot.db.session import Database
+from ginbot.settings import Settings
+from ginbot.web.admin.sessions import Signed
+
+SIGNED_KEY = "ginbot_admin_signed"
+
+
+def settings(request: web.Request) -> Settings:
+    from ginbot.web.app import SETTINGS_KEY
+
+    return request.app[SETTINGS_KEY]
+
+
+def db(request: web.Request) -> Database:
+    from ginbot.web.app import DB_KEY
+
+    return request.app[DB_KEY]
+
+
+def bot(request: web.Request) -> MessageHandler:
+    from ginbot.web.app import BOT_KEY
+
+    return request.app[BOT_KEY]
+
+
+def nlu_of(handler: MessageHandler) -> Any | None:
+    """The running ginbot.nlu.engine.Nlu behind the bot, or None (a test's fake bot has none)."""
+    nlu = getattr(getattr(handler, "understanding", None), "nlu", None)
+    return nlu if hasattr(nlu, "retrain") else None
+
+
+def clock(request: web.Request) -> Clock:
+    """The campaign's clock (GINBOT_TODAY pins the day), as the planner and the dialogue use it."""
+    s = settings(request)
+    return Clock(s.today, ZoneInfo(s.timezone))
+
+
+def real_now() -> datetime:
+    """Security decisions (sessions, lock-outs) always use the real time, never a pinned demo day."""
+    return datetime.now(UTC)
+
+
+def signed(request: web.Request) -> Signed:
+    """The staff member the guard let through; only called from handlers behind it."""
+    value = request.get(SIGNED_KEY)
+    if not isinstance(value, Signed):
+        raise web.HTTPUnauthorized(text="sign in first")
+    return value
+
+
+def client_ip(request: web.Request) -> str:
+    # The socket's peer. Behind a reverse proxy that is the proxy: the per-address lock-out then counts
+    # everyone together, which is stricter, never weaker. X-Forwarded-For is not trusted (anyone can send it).
+    return request.remote or "unknown"
