@@ -159,6 +159,50 @@ def _eval(settings: Settings, intents_dir: Path | None, as_json: bool) -> int:
     return 1 if report.failures() else 0
 
 
+# --- staff accounts (admin pages) -------------------------------------------------------------------------
+
+def _read_password(from_stdin: bool) -> str | None:
+    """One line from stdin (scripts), or typed twice without echo (people)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("new password: ")
+    if getpass.getpass("again: ") != first:
+        print("ginbot: the two passwords differ; nothing was changed", file=sys.stderr)
+        return None
+    return first
+
+
+async def _staff(settings: Settings, action: str, name: str, from_stdin: bool) -> int:
+    from ginbot.db.migrate import upgrade
+    from ginbot.db.session import Database
+    from ginbot.web.admin.accounts import AccountError, create_staff, name_problem, set_password
+
+    problem = name_problem(name) if action == "add" else None
+    if problem:
+        print(f"ginbot: {problem}", file=sys.stderr)
+        return 2
+    password = _read_password(from_stdin)
+    if password is None:
+        return 1
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        async with db.session() as session:
+            if action == "add":
+                await create_staff(session, name, password, by="cli")
+            else:
+                await set_password(session, name, password, by="cli")
+    except AccountError as exc:
+        print(f"ginbot: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    print(f"staff account {name}: " + ("created" if action == "add" else "password changed, signed out everywhere"))
+    return 0
+
+
 # --- serve ----------------------------------------------------------------------------------------------
 
 def _serve(settings: Settings) -> int:
@@ -204,6 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("kind", choices=["agencies", "cohorts"])
     imp.add_argument("file", type=Path)
 
+    staff = sub.add_parser("staff", help="helpdesk staff accounts for the admin pages")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    for action, text in (("add", "create an account"), ("passwd", "set a new password (signs it out everywhere)")):
+        cmd = staff_sub.add_parser(action, help=text)
+        cmd.add_argument("name")
+        cmd.add_argument("--password-stdin", action="store_true", help="read the password from stdin (one line)")
+
     from ginbot.delivery.commands import add_parsers as add_delivery_parsers
 
     add_delivery_parsers(sub)  # broadcast, worker
@@ -232,6 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_db_upgrade(settings) if args.db_command == "upgrade" else _seed(settings))
     if args.command == "import":
         return asyncio.run(_import(settings, args.kind, args.file))
+    if args.command == "staff":
+        return asyncio.run(_staff(settings, args.staff_command, args.name, args.password_stdin))
     if args.command in ("broadcast", "worker"):
         from ginbot.delivery import commands
 

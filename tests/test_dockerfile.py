@@ -21,7 +21,7 @@ import yaml
 
 from ginbot.cli import build_parser
 from ginbot.settings import PREFIX, Settings
-from tests.observability.serving import free_port, wait_healthy
+from tests.observability.serving import STOP_TIMEOUT_S, free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -291,18 +291,21 @@ def test_image_start_command_upgrades_an_empty_database_serves_and_stops_cleanly
         "GINBOT_RUN_SENDER": "false",
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    proc = subprocess.Popen(json_form(only("CMD")), cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_healthy(port, proc)
-        check = subprocess.run(json_form(only("HEALTHCHECK")), env=env, capture_output=True, text=True)
-        assert check.returncode == 0, check.stderr
-        # The sh of the CMD exec'd into ginbot, so this is ginbot's pid: what `docker stop` signals.
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    log = tmp_path / "ginbot.log"
+    with log.open("w") as stderr_file:
+        proc = subprocess.Popen(json_form(only("CMD")), cwd=tmp_path, env=env, stderr=stderr_file, text=True)
+        try:
+            wait_healthy(port, proc, log)
+            check = subprocess.run(json_form(only("HEALTHCHECK")), env=env, capture_output=True, text=True)
+            assert check.returncode == 0, check.stderr
+            # The sh of the CMD exec'd into ginbot, so this is ginbot's pid: what `docker stop` signals.
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=STOP_TIMEOUT_S)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    stderr = log.read_text()
     assert proc.returncode == 0, stderr
     assert "ginbot stopped cleanly" in stderr
     assert (tmp_path / "ginbot.db").exists()

@@ -115,6 +115,11 @@ class TelegramChannel:
         self._starter = asyncio.create_task(self.start(), name="telegram-start")
         return self._starter
 
+    async def started(self) -> None:
+        """Wait for the background start to finish (ready, or failed for good)."""
+        if self._starter is not None:
+            await asyncio.shield(self._starter)
+
     async def start(self) -> None:
         """Connect (getMe), register the command menu and the webhook or start polling; retries on network errors."""
         self.status = "starting"

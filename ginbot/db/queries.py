@@ -110,6 +110,21 @@ async def claim_event(session: AsyncSession, channel: str, event_id: str) -> boo
     return (await session.execute(stmt)).first() is not None
 
 
+async def claim_events(session: AsyncSession, channel: str, event_ids: Sequence[str]) -> set[str]:
+    """Claim several event ids in one statement; returns those that were new (see claim_event)."""
+    if not event_ids:
+        return set()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    stmt = (
+        dialect.insert(ProcessedEvent)
+        .values([{"channel": channel, "event_id": e, "created_at": now} for e in dict.fromkeys(event_ids)])
+        .on_conflict_do_nothing()
+        .returning(ProcessedEvent.event_id)
+    )
+    return set((await session.scalars(stmt)).all())
+
+
 async def release_event(session: AsyncSession, channel: str, event_id: str) -> None:
     """Forget a claim, so a redelivery of an event whose handling failed gets another try."""
     await session.execute(

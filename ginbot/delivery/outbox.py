@@ -49,18 +49,57 @@ def _claimable(model: type[OutboxRow] | type[LineBatch], now: datetime) -> Colum
     )
 
 
-async def _screen(
-    session: AsyncSession, rows: Sequence[tuple[int, bool, bool, datetime | None]], now: datetime
+async def _lock_ids(
+    session: AsyncSession, channel: str, now: datetime, limit: int, *extra: ColumnElement[bool]
 ) -> list[int]:
-    """Settle rows that must not be sent (unsubscribed, blocked, expired); return the ids still to send."""
-    keep, blocked, skipped = [], [], []
-    for row_id, subscribed, user_blocked, expires_at in rows:
+    """Ids of claimable rows, locked (SKIP LOCKED). Two index-only probes rather than one OR, so the cost is
+    the batch size, not the size of the outbox: expired leases first (few), then the queue in due order."""
+    ids: list[int] = []
+    probes = (
+        (and_(OutboxRow.status == "sending", OutboxRow.lease_until < now), None),
+        (and_(OutboxRow.status == "queued", OutboxRow.next_attempt_at <= now), OutboxRow.next_attempt_at),
+    )
+    for condition, order in probes:
+        if len(ids) >= limit:
+            break
+        stmt = select(OutboxRow.id).where(OutboxRow.channel == channel, condition, *extra)
+        if order is not None:
+            stmt = stmt.order_by(order)
+        stmt = stmt.limit(limit - len(ids)).with_for_update(skip_locked=True)
+        ids += list((await session.scalars(stmt)).all())
+    return ids
+
+
+async def _screen(session: AsyncSession, ids: Sequence[int], now: datetime) -> list[Claimed]:
+    """Settle rows that must not be sent (unsubscribed, blocked, expired); return the rest with what sending
+    needs (one query for both, since every statement costs a round trip per batch)."""
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(
+            OutboxRow.id,
+            OutboxRow.user_id,
+            ChatUser.platform_user_id,
+            Broadcast.text,
+            OutboxRow.attempts,
+            ChatUser.subscribed,
+            ChatUser.blocked,
+            Broadcast.expires_at,
+        )
+        .join(ChatUser, ChatUser.id == OutboxRow.user_id)
+        .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
+        .where(OutboxRow.id.in_(ids))
+        .order_by(OutboxRow.id)
+    )
+    keep: list[Claimed] = []
+    blocked, skipped = [], []
+    for row_id, user_id, platform_id, text, attempts, subscribed, user_blocked, expires_at in rows.all():
         if user_blocked:
             blocked.append(row_id)
         elif not subscribed or (expires_at is not None and as_utc(expires_at) < now):
             skipped.append(row_id)
         else:
-            keep.append(row_id)
+            keep.append(Claimed(row_id, user_id, platform_id, text, attempts))
     if blocked:
         await session.execute(
             update(OutboxRow)
@@ -80,43 +119,27 @@ async def claim_telegram(
     session: AsyncSession, now: datetime, *, lease_s: float, limit: int
 ) -> list[Claimed]:
     now = utc(now)
-    candidates = (
-        await session.execute(
-            select(OutboxRow.id, ChatUser.subscribed, ChatUser.blocked, Broadcast.expires_at)
-            .join(ChatUser, ChatUser.id == OutboxRow.user_id)
-            .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
-            .where(OutboxRow.channel == "telegram", _claimable(OutboxRow, now))
-            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-            .limit(limit)
-            .with_for_update(of=OutboxRow, skip_locked=True)
-        )
-    ).all()
-    keep = await _screen(session, candidates, now)
+    keep = await _screen(session, await _lock_ids(session, "telegram", now, limit), now)
     if not keep:
         return []
-    claimed_ids = (
-        await session.scalars(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(keep), _claimable(OutboxRow, now))
-            .values(
-                # Still "sending" after the lease: a dead worker may have sent it before dying.
-                possibly_duplicated=case(
-                    (OutboxRow.status == "sending", True), else_=OutboxRow.possibly_duplicated
-                ),
-                status="sending",
-                lease_until=now + timedelta(seconds=lease_s),
+    claimed_ids = set(
+        (
+            await session.scalars(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_([c.id for c in keep]), _claimable(OutboxRow, now))
+                .values(
+                    # Still "sending" after the lease: a dead worker may have sent it before dying.
+                    possibly_duplicated=case(
+                        (OutboxRow.status == "sending", True), else_=OutboxRow.possibly_duplicated
+                    ),
+                    status="sending",
+                    lease_until=now + timedelta(seconds=lease_s),
+                )
+                .returning(OutboxRow.id)
             )
-            .returning(OutboxRow.id)
-        )
-    ).all()
-    rows = await session.execute(
-        select(OutboxRow.id, OutboxRow.user_id, ChatUser.platform_user_id, Broadcast.text, OutboxRow.attempts)
-        .join(ChatUser, ChatUser.id == OutboxRow.user_id)
-        .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
-        .where(OutboxRow.id.in_(claimed_ids))
-        .order_by(OutboxRow.id)
+        ).all()
     )
-    return [Claimed(*r) for r in rows.all()]
+    return [c for c in keep if c.id in claimed_ids]
 
 
 async def _batch_details(session: AsyncSession, batch: LineBatch) -> ClaimedBatch:
@@ -170,22 +193,15 @@ async def claim_line_batch(
         OutboxRow.next_attempt_at <= now,
     )
     broadcast_id = await session.scalar(
-        select(OutboxRow.broadcast_id).where(unbatched).order_by(OutboxRow.id).limit(1)
+        select(OutboxRow.broadcast_id).where(unbatched).order_by(OutboxRow.next_attempt_at).limit(1)
     )
     if broadcast_id is None:
         return None
-    candidates = (
-        await session.execute(
-            select(OutboxRow.id, ChatUser.subscribed, ChatUser.blocked, Broadcast.expires_at)
-            .join(ChatUser, ChatUser.id == OutboxRow.user_id)
-            .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
-            .where(unbatched, OutboxRow.broadcast_id == broadcast_id)
-            .order_by(OutboxRow.id)
-            .limit(size)
-            .with_for_update(of=OutboxRow, skip_locked=True)
-        )
-    ).all()
-    keep = await _screen(session, candidates, now)
+    # A LINE multicast carries one text, so a batch never mixes broadcasts.
+    ids = await _lock_ids(
+        session, "line", now, size, OutboxRow.line_batch_id.is_(None), OutboxRow.broadcast_id == broadcast_id
+    )
+    keep = [c.id for c in await _screen(session, ids, now)]
     if not keep:
         return None
     batch = LineBatch(

@@ -22,6 +22,8 @@ from ginbot.delivery.texts import render_reminder
 
 log = logging.getLogger(__name__)
 PLANNER = "planner"
+# Rows per INSERT: 13 columns × 200 stays far below SQLite's bound-parameter limit.
+INSERT_CHUNK = 200
 
 
 @dataclass
@@ -29,6 +31,7 @@ class PlanResult:
     reminders_created: int = 0
     # Reminders missed by more than the grace window (ginbot was down): recorded once as skipped.
     reminders_skipped: int = 0
+    skipped_keys: list[str] = field(default_factory=list)
     fanned_out: list[int] = field(default_factory=list)
 
 
@@ -99,6 +102,7 @@ async def plan_reminders(
     if not missing:
         return result
     audience = await _recipients_by_agency(session)
+    rows = []
     for d in missing:
         send = d.decision is Due.SEND
         text = render_reminder(
@@ -109,32 +113,37 @@ async def plan_reminders(
             last_v8_date=d.cohort.last_v8_date,
             migration_date=d.cohort.migration_date,
         )
-        inserted = await session.execute(
-            insert_ignore(session, Broadcast)
-            .values(
-                kind="reminder",
-                dedupe_key=d.key,
-                text=text,
-                target_kind="agency",
-                target_value=d.agency.id,
-                channel=None,
-                send_at=utc(d.due),
-                expires_at=utc(d.due + timedelta(seconds=grace_s)),
-                created_by=PLANNER,
-                created_at=utcnow(),
-                status="scheduled" if send else "skipped",
-                fanout_cursor=0,
-                recipient_count=None if send else audience.get(d.agency.id, 0),
-            )
-            .returning(Broadcast.id)
+        rows.append(
+            {
+                "kind": "reminder",
+                "dedupe_key": d.key,
+                "text": text,
+                "target_kind": "agency",
+                "target_value": d.agency.id,
+                "channel": None,
+                "send_at": utc(d.due),
+                "expires_at": utc(d.due + timedelta(seconds=grace_s)),
+                "created_by": PLANNER,
+                "created_at": utcnow(),
+                "status": "scheduled" if send else "skipped",
+                "fanout_cursor": 0,
+                "recipient_count": None if send else audience.get(d.agency.id, 0),
+            }
         )
-        if inserted.scalar() is None:
-            continue  # another planner got there first
-        if send:
-            result.reminders_created += 1
-        else:
-            result.reminders_skipped += 1
-            log.warning("reminder %s missed by more than the grace window: skipped", d.key)
+    # Multi-row inserts (a first start may record hundreds of skipped reminders at once); RETURNING says
+    # which rows this planner added, so a concurrent planner's rows are not counted twice.
+    for i in range(0, len(rows), INSERT_CHUNK):
+        added = await session.execute(
+            insert_ignore(session, Broadcast)
+            .values(rows[i : i + INSERT_CHUNK])
+            .returning(Broadcast.dedupe_key, Broadcast.status)
+        )
+        for key, status in added.all():
+            if status == "skipped":
+                result.reminders_skipped += 1
+                result.skipped_keys.append(key or "")
+            else:
+                result.reminders_created += 1
     return result
 
 

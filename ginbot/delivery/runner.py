@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ginbot.core.clock import Clock
 from ginbot.db.session import Database
 from ginbot.delivery.planner import plan_once
 from ginbot.delivery.policy import PolicyError, ReminderPolicy, load_policy
@@ -21,17 +22,8 @@ STOP_GRACE_S = 30.0
 
 
 def clock_for(settings: Settings) -> Callable[[], datetime]:
-    """UTC now; with GINBOT_TODAY pinned, that day at the current Bangkok wall-clock time (demos, tests)."""
-    if settings.today is None:
-        return lambda: datetime.now(UTC)
-    tz = ZoneInfo(settings.timezone)
-    pinned = settings.today
-
-    def now() -> datetime:
-        local = datetime.now(tz)
-        return datetime.combine(pinned, local.timetz()).astimezone(UTC)
-
-    return now
+    """ginbot's one clock (GINBOT_TODAY pins the day, the time of day still runs), as aware datetimes."""
+    return Clock(settings.today, ZoneInfo(settings.timezone)).now
 
 
 class DeliveryRunner:
@@ -121,11 +113,14 @@ class DeliveryRunner:
 
     async def plan_once(self) -> None:
         result = await plan_once(self.db, self._load_policy(), self.now(), self.settings.reminder_grace_s)
-        if result.reminders_created or result.reminders_skipped:
-            log.info(
-                "planner: %d reminders queued, %d skipped (missed grace window)",
-                result.reminders_created,
+        if result.reminders_created:
+            log.info("planner: %d reminders queued", result.reminders_created)
+        if result.reminders_skipped:
+            # Missed by more than GINBOT_REMINDER_GRACE_S (ginbot was down, or first start after the dates).
+            log.warning(
+                "planner: %d reminders skipped, too late to send (e.g. %s)",
                 result.reminders_skipped,
+                ", ".join(result.skipped_keys[:3]),
             )
 
     async def _planner_loop(self) -> None:

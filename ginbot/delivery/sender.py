@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -220,10 +220,10 @@ class Sender:
         """Both channels side by side until ``stop`` is set; a batch in progress is always finished."""
         await asyncio.gather(self._loop(self.line_batch, stop), self._loop(self.telegram_batch, stop))
 
-    async def _loop(self, one_batch: Callable[[], object], stop: asyncio.Event) -> None:
+    async def _loop(self, one_batch: Callable[[], Awaitable[int]], stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                handled = await one_batch()  # type: ignore[misc]
+                handled = await one_batch()
             except Exception:
                 # The database may be restarting; the rows wait for us, so log and come back later.
                 log.exception("sender batch failed")

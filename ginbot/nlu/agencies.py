@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Literal
 
@@ -165,6 +167,8 @@ class AgencyMatcher:
         self._by_bigram: dict[str, list[_Surface]] = {}
         self._fuzzy: list[tuple[str, AgencyEntry]] = []
         self._trigram_index: dict[str, list[int]] = {}
+        self._trigram_count: list[int] = []
+        self._trigrams_needed: list[float] = []
         for entry in self.entries:
             for form in sorted({f for raw in entry.surface_names() for f in surface_forms(raw)}):
                 self._add_surface(form, entry)
@@ -181,8 +185,11 @@ class AgencyMatcher:
             boundary = "none"
         self._by_bigram.setdefault(form[:2], []).append(_Surface(form, entry, boundary))
         if len(form) >= _FUZZY_MIN_CHARS:
+            grams = _trigrams(form)
             self._fuzzy.append((form, entry))
-            for gram in _trigrams(form):
+            self._trigram_count.append(len(grams))
+            self._trigrams_needed.append(_TRIGRAM_SHARE * len(grams))
+            for gram in grams:
                 self._trigram_index.setdefault(gram, []).append(len(self._fuzzy) - 1)
 
     def match(self, text: str) -> list[AgencyCandidate]:
@@ -252,19 +259,16 @@ class AgencyMatcher:
         self, norm: str, spans: Sequence[_TokenSpan]
     ) -> tuple[list[Mention], list[tuple[float, AgencyEntry]]]:
         """Accepted typo matches, and "did you mean" guesses (best first)."""
-        shared: dict[int, int] = {}
-        for gram in _trigrams(norm):
-            for index in self._trigram_index.get(gram, ()):
-                shared[index] = shared.get(index, 0) + 1
+        index = self._trigram_index
+        shared = Counter(chain.from_iterable(index[g] for g in _trigrams(norm) if g in index))
+        needed = self._trigrams_needed
         ranked = sorted(
-            (-count / (len(self._fuzzy[i][0]) - 2), i)
-            for i, count in shared.items()
-            if count >= _TRIGRAM_SHARE * (len(self._fuzzy[i][0]) - 2)
+            (-count / self._trigram_count[i], i) for i, count in shared.items() if count >= needed[i]
         )[:_MAX_FUZZY_CANDIDATES]
         accepted: dict[str, Mention] = {}
         guesses: dict[str, tuple[float, AgencyEntry]] = {}
-        for _share, index in ranked:
-            form, entry = self._fuzzy[index]
+        for _share, position in ranked:
+            form, entry = self._fuzzy[position]
             alignment = fuzz.partial_ratio_alignment(form, norm)
             if alignment is None:
                 continue
@@ -275,8 +279,10 @@ class AgencyMatcher:
             allowed = next(n for length, n in _FUZZY_EDITS_BY_LENGTH if len(form) >= length)
             score = min(_FUZZY_SCORE_CAP, 1.0 - edits / (2 * len(form)))
             if edits <= allowed:
+                # Per agency keep the match covering most of the message (a
+                # long typo'd name, not a short alias inside it), then the closest.
                 previous = accepted.get(entry.id)
-                if previous is None or score > previous.score:
+                if previous is None or (end - start, score) > (previous.end - previous.start, previous.score):
                     accepted[entry.id] = Mention(start, end, entry, score)
             elif score >= SUGGEST_MIN_SCORE and len(form) >= _SUGGEST_MIN_CHARS:
                 guesses[entry.id] = max(

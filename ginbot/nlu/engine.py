@@ -168,6 +168,7 @@ class Nlu:
             prediction = self.classifier.predict(doc)
         else:
             prediction = Prediction(FALLBACK, 1.0, ((FALLBACK, 1.0),))
+        platform = match_platform(norm)
         return ParseResult(
             text=text,
             intent=prediction.intent,
@@ -175,9 +176,9 @@ class Nlu:
             agency=_resolved(candidates),
             agency_candidates=tuple(candidates),
             cohort=match_cohort(norm),
-            platform=match_platform(norm),
+            platform=platform,
             ranked=prediction.ranked[:TOP_K],
-            mobile_unspecified=mentions_unnamed_mobile(norm),
+            mobile_unspecified=platform is None and mentions_unnamed_mobile(norm),
             normalised=norm,
         )
 

@@ -104,17 +104,17 @@ _PLATFORM_WORDS: dict[Platform, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 # Thai "คอม" also starts "คอมเมนต์" and "คอมมิชชั่น": exclude those readings.
 _NOT_COMPUTER = ("คอมเมน", "คอมมิ", "คอมโบ")
-_PLATFORM_PATTERNS: tuple[tuple[Platform, re.Pattern[str]], ...] = tuple(
-    (
-        platform,
-        re.compile(
-            "|".join(
-                [r"(?<![a-z0-9])" + re.escape(w) + r"(?:\s*\d+)?(?![a-z])" for w in latin]
-                + [re.escape(w) for w in sorted(thai, key=len, reverse=True)]
-            )
-        ),
+# One pattern, one named group per platform, so a message is scanned once.
+_PLATFORMS = re.compile(
+    "|".join(
+        f"(?P<{platform}>"
+        + "|".join(
+            [r"(?<![a-z0-9])" + re.escape(w) + r"(?:\s*\d+)?(?![a-z])" for w in latin]
+            + [re.escape(w) for w in sorted(thai, key=len, reverse=True)]
+        )
+        + ")"
+        for platform, (latin, thai) in _PLATFORM_WORDS.items()
     )
-    for platform, (latin, thai) in _PLATFORM_WORDS.items()
 )
 _MOBILE = re.compile(r"มือถือ|โทรศัพท์|สมาร์ทโฟน|สมาร์ตโฟน|แท็บเล็ต|แทบเล็ต|tablet|smartphone|mobile|phone")
 
@@ -127,13 +127,18 @@ def match_platform(text: str) -> Platform | None:
     "มือถือ" (a phone, OS unknown) is None too; see ``mentions_unnamed_mobile``.
     """
     norm = normalise(text)
-    for bad in _NOT_COMPUTER:
-        norm = norm.replace(bad, " ")
-    found = {platform for platform, pattern in _PLATFORM_PATTERNS if pattern.search(norm)}
-    return found.pop() if len(found) == 1 else None
+    if "คอม" in norm:
+        for bad in _NOT_COMPUTER:
+            norm = norm.replace(bad, " ")
+    found = {m.lastgroup for m in _PLATFORMS.finditer(norm)}
+    if len(found) != 1:
+        return None
+    platform = found.pop()
+    return platform if platform in _PLATFORM_WORDS else None
 
 
 def mentions_unnamed_mobile(text: str) -> bool:
     """True when ``text`` talks about a phone/tablet without saying which OS, so
     the dialogue can ask "Android หรือ iPhone?" instead of showing every guide."""
-    return match_platform(text) is None and _MOBILE.search(normalise(text)) is not None
+    norm = normalise(text)
+    return _MOBILE.search(norm) is not None and match_platform(norm) is None

@@ -70,8 +70,9 @@ class AgencyMention:
 
 def _same_text_key(text: str) -> str:
     # Two examples count as duplicates when they differ only in Unicode form
-    # or spacing; spelling variants ("ครับ" vs "ครับบบ") are deliberate and kept.
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    # or spacing ("ย้ายวันไหน" = "ย้าย วันไหน": Thai spacing is arbitrary);
+    # spelling variants ("ครับ" vs "ครับบบ") are deliberate and kept.
+    return "".join(unicodedata.normalize("NFC", text).split())
 
 
 def _read_yaml(path: Path) -> Any:

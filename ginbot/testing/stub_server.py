@@ -67,6 +67,8 @@ class StubServer:
         self.host = host
         self.port = 0
         self.requests: list[RecordedRequest] = []
+        # Called with every recorded request (benchmarks match replies to what they sent).
+        self.on_request: Callable[[RecordedRequest], None] | None = None
         self._faults: dict[str, deque[Fault]] = {}
         self._released = asyncio.Event()
         self._recorded = asyncio.Condition()
@@ -194,6 +196,8 @@ class StubServer:
         headers = CIMultiDictProxy(CIMultiDict(request.headers))
         record = RecordedRequest(request.method, request.path, endpoint, headers, body, answer.status, received_at)
         self.requests.append(record)
+        if self.on_request is not None:
+            self.on_request(record)
         async with self._recorded:
             self._recorded.notify_all()
         if fault is not None and fault.status is None:

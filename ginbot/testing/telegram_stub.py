@@ -77,6 +77,10 @@ class TelegramStub(StubServer):
         """What to give PTB's ``base_url`` (and GINBOT_TELEGRAM_API_BASE): PTB appends the token."""
         return f"{self.url}/bot"
 
+    async def close(self) -> None:
+        self._new_update.set()  # end pending long polls now rather than at their timeout
+        await super().close()
+
     def _routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._method)
 

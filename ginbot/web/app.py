@@ -10,7 +10,7 @@ from ginbot.core.messages import MessageHandler
 from ginbot.db.session import Database
 from ginbot.observability import http as observability_http
 from ginbot.settings import Settings
-from ginbot.web import lifecycle, templates, webchat, webhooks
+from ginbot.web import admin, lifecycle, templates, webchat, webhooks
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 DB_KEY = web.AppKey("db", Database)
@@ -61,6 +61,8 @@ def create_app(
     # The 503 gate while shutting down; GET /metrics and request ids in every log line.
     lifecycle.install(app)
     observability_http.install(app)
+    # After the gate and the request logging, so those wrap the admin's sign-in guard too.
+    admin.install(app)
     app.router.add_get("/healthz", healthz)
     # Last, so it starts after the channels exist and stops first, while the database is still open.
     app.cleanup_ctx.append(_delivery)

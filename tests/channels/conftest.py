@@ -83,9 +83,20 @@ class Served:
     client: TestClient[web.Request, web.Application]
     app: web.Application
 
+    @classmethod
+    @asynccontextmanager
+    async def start(cls, app: web.Application) -> AsyncIterator[Served]:
+        async with TestClient(TestServer(app)) as client:
+            yield cls(client, app)
+
     async def settle(self) -> None:
         """Wait until every event the webhooks accepted so far has been handled."""
         await self.app[CHANNELS_KEY].tasks.idle()
+
+    async def telegram_started(self) -> None:
+        telegram = self.app[CHANNELS_KEY].telegram
+        assert telegram is not None, "Telegram is not configured"
+        await telegram.started()
 
     async def post(self, path: str, body: bytes, headers: dict[str, str]) -> Any:
         return await self.client.post(path, data=body, headers=headers)
@@ -95,9 +106,8 @@ class Served:
 async def serve(settings: Settings, db: Database, bot: MessageHandler) -> AsyncIterator[Served]:
     from ginbot.web.app import create_app
 
-    app = create_app(settings, db=db, bot=bot)
-    async with TestClient(TestServer(app)) as client:
-        yield Served(client, app)
+    async with Served.start(create_app(settings, db=db, bot=bot)) as served:
+        yield served
 
 
 ServeFactory = Callable[..., Awaitable[Served]]

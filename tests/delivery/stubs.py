@@ -8,7 +8,6 @@ Bot) to work against them, and record what a person would have received. Failure
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections import Counter, defaultdict, deque
@@ -33,8 +32,16 @@ class _Server:
     def _app(self) -> web.Application:
         raise NotImplementedError
 
+    def stats(self) -> dict[str, object]:
+        raise NotImplementedError
+
+    async def _stats(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.stats())
+
     async def start(self) -> None:
-        self._runner = web.AppRunner(self._app(), access_log=None, shutdown_timeout=0.1)
+        app = self._app()
+        app.router.add_get("/_stats", self._stats)  # for a stub in another process (bench/broadcast.py)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -69,6 +76,17 @@ class LineStub(_Server):
         self.accepted_keys: dict[str, str] = {}
         self.keys: list[str | None] = []  # the retry key of every request, in order
         self.fail_next: deque[Injected] = deque()
+
+    def stats(self) -> dict[str, object]:
+        return {
+            "recipients": len(self.received),
+            "messages": sum(self.received.values()),
+            "duplicates": duplicates(self.received),
+            "requests": self.requests,
+            "multicasts": self.multicasts,
+            "conflicts": self.conflicts,
+            "missing_retry_key": self.missing_retry_key,
+        }
 
     def _app(self) -> web.Application:
         app = web.Application()
@@ -136,6 +154,18 @@ class TelegramStub(_Server):
         ] = []  # (chat, status, monotonic time) of injected failures
         self._message_id = 0
 
+    def stats(self) -> dict[str, object]:
+        times = self.all_sent_at
+        return {
+            "recipients": len(self.received),
+            "messages": sum(self.received.values()),
+            "duplicates": duplicates(self.received),
+            "requests": self.requests,
+            "first_s": min(times) if times else None,
+            "last_s": max(times) if times else None,
+            "max_per_chat_per_s": max((_per_window(ts, 1.0) for ts in self.sent_at.values()), default=0),
+        }
+
     def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._method)
@@ -199,9 +229,15 @@ SERVER_ERROR = telegram_error(500, "Internal Server Error")
 BAD_REQUEST = telegram_error(400, "Bad Request: message text is empty")
 
 
+def _per_window(times: list[float], window_s: float) -> int:
+    """Most messages inside any window of ``window_s`` (a chat's peak rate)."""
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= window_s:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
 def duplicates(received: Counter[str]) -> int:
     return sum(n - 1 for n in received.values() if n > 1)
-
-
-def json_line(**fields: object) -> str:
-    return json.dumps(fields, ensure_ascii=False)

@@ -130,7 +130,7 @@ async def test_preview_then_confirm_queues_once(staff: StaffBroadcasts) -> None:
     preview = await staff.on_command(STAFF, "/broadcast@ginbot_bot cohort:2 ระบบปิดปรับปรุง 22:00 น.")
     assert preview is not None
     assert "4 คน" in preview.text and "ระบบปิดปรับปรุง 22:00 น." in preview.text
-    confirm, cancel = preview.buttons
+    confirm, _cancel = preview.buttons
     assert confirm.label == "ยืนยันส่ง" and len(confirm.data.encode()) <= 64
 
     # Nothing goes out before confirmation, however often the planner runs.

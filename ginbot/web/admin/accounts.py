@@ -17,8 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ginbot.db.models import AuditLog, Staff, StaffSession
 from ginbot.web.admin import audit
 
-# argon2-cffi's defaults are RFC 9106's "low memory" profile (argon2id, 64 MiB, 3 passes): ~50 ms a check.
-_hasher = PasswordHasher()
+# argon2id with OWASP's recommended floor (19 MiB, 2 passes, 1 lane): ~0.1–0.2 s of one core per check on a
+# small VM. argon2-cffi's default (64 MiB, 4 lanes) took ~0.8 s on a 2-core machine, a CPU cost a burst of
+# sign-in attempts could turn against the chat. Changing these later is safe: hashes carry their parameters
+# and check_sign_in re-hashes on the next good sign-in.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified when the name is unknown, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("ginbot: no such account")
 
@@ -95,7 +98,13 @@ async def create_staff(session: AsyncSession, name: str, password: str, *, by: s
 
 
 async def set_password(
-    session: AsyncSession, name: str, password: str, *, by: str | None = None, keep_session: str | None = None
+    session: AsyncSession,
+    name: str,
+    password: str,
+    *,
+    by: str | None = None,
+    keep_session: str | None = None,
+    ip: str | None = None,
 ) -> Staff:
     """New password; lifts any lock-out and signs the account out everywhere except ``keep_session``."""
     problem = password_problem(password)
@@ -110,7 +119,7 @@ async def set_password(
     if keep_session is not None:
         drop = drop.where(StaffSession.token_hash != keep_session)
     await session.execute(drop)
-    await audit.record(session, audit.PASSWORD_CHANGED, staff_name=by or name, details={"name": name})
+    await audit.record(session, audit.PASSWORD_CHANGED, staff_name=by or name, details={"name": name}, ip=ip)
     return staff
 
 

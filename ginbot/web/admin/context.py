@@ -18,7 +18,7 @@ from ginbot.db.session import Database
 from ginbot.settings import Settings
 from ginbot.web.admin.sessions import Signed
 
-SIGNED_KEY = "ginbot_admin_signed"
+SIGNED_KEY = web.RequestKey("ginbot_admin_signed", Signed)
 
 
 def settings(request: web.Request) -> Settings:

@@ -1,0 +1,214 @@
+"""Broadcast benchmark: N subscribers (half LINE, half Telegram) through a real `ginbot worker` process to
+stub LINE/Telegram servers in another process. Prints the achieved Telegram send rate against the configured
+limit, total time, the worker's peak memory, duplicates and losses, for each audience size.
+
+    .venv/bin/python bench/broadcast.py                      # 10,000 and 100,000 on PostgreSQL
+    .venv/bin/python bench/broadcast.py --sizes 2000 --telegram-rate 300
+
+The Telegram limit is raised from the production 30/s (GINBOT_TELEGRAM_RATE_PER_S) to keep the run short;
+the target is ≥ 95 % of whatever limit is configured. Needs the PostgreSQL server of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from ginbot.db.migrate import upgrade  # noqa: E402
+from ginbot.db.models import ChatUser, OutboxRow  # noqa: E402
+from ginbot.db.session import Database  # noqa: E402
+from ginbot.delivery.announce import announce  # noqa: E402
+from tests.conftest import create_pg_database, drop_pg_database  # noqa: E402
+from tests.delivery.conftest import TELEGRAM_TOKEN, seed_campaign  # noqa: E402
+from tests.delivery.stubs import LineStub, TelegramStub  # noqa: E402
+
+PTB_PER_REQUEST_TIMEOUT_S = 30
+
+
+async def serve_stubs(port_file: Path) -> None:
+    line, telegram = LineStub(), TelegramStub()
+    await line.start()
+    await telegram.start()
+    port_file.write_text(json.dumps({"line": line.url, "telegram": telegram.url}))
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    await line.stop()
+    await telegram.stop()
+
+
+def stats(url: str) -> dict[str, object]:
+    with urlopen(f"{url}/_stats", timeout=10) as resp:  # noqa: S310 (a local stub)
+        return json.loads(resp.read())
+
+
+def rss_mb(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def populate(db: Database, n: int) -> None:
+    await upgrade(db)
+    await seed_campaign(db)
+    agencies = ["dga", "rd", "sopm", "opm-ops", "soc"]
+    rows = [
+        {
+            "channel": "line" if i % 2 == 0 else "telegram",
+            "platform_user_id": f"U{i:032x}" if i % 2 == 0 else str(10_000_000 + i),
+            "agency_id": agencies[i % len(agencies)],
+            "subscribed": True,
+            "blocked": False,
+        }
+        for i in range(n)
+    ]
+    async with db.session() as session:
+        for i in range(0, n, 5000):
+            await session.execute(insert(ChatUser), rows[i : i + 5000])
+
+
+async def left_to_send(db: Database) -> tuple[int, int]:
+    async with db.session() as session:
+        left = await session.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.status.in_(["queued", "sending"]))
+        )
+        total = await session.scalar(select(func.count()).select_from(OutboxRow))
+    return int(left or 0), int(total or 0)
+
+
+async def run_one(n: int, args: argparse.Namespace, urls: dict[str, str]) -> dict[str, object]:
+    name = f"ginbot_bench_{uuid.uuid4().hex[:8]}"
+    db = Database(await create_pg_database(name))
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        await populate(db, n)
+        line_before, tg_before = stats(urls["line"]), stats(urls["telegram"])
+        queued = await announce(db, to="all", text="ประกาศทดสอบระบบแจ้งเตือน GIN Conference", created_by="bench")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GINBOT_")}
+        env.update(
+            GINBOT_DATABASE_URL=db.url,
+            GINBOT_LINE_CHANNEL_ACCESS_TOKEN="bench",
+            GINBOT_LINE_API_BASE=urls["line"],
+            GINBOT_TELEGRAM_TOKEN=TELEGRAM_TOKEN,
+            GINBOT_TELEGRAM_API_BASE=f"{urls['telegram']}/bot",
+            GINBOT_TELEGRAM_RATE_PER_S=str(args.telegram_rate),
+            GINBOT_LINE_REQUESTS_PER_S=str(args.line_rate),
+            GINBOT_SENDER_BATCH_SIZE=str(args.batch_size),
+            GINBOT_SENDER_CONCURRENCY=str(args.concurrency),
+            GINBOT_PLANNER_INTERVAL_S="1",
+            GINBOT_SENDER_IDLE_POLL_S="0.2",
+            GINBOT_LOG_JSON="false",
+        )
+        log = Path(tempfile.gettempdir()) / f"{name}.log"
+        started = time.monotonic()
+        with log.open("wb") as out:
+            worker = subprocess.Popen([sys.executable, "-m", "ginbot", "worker"], cwd=ROOT, env=env, stdout=out, stderr=out)
+        rss_samples: list[float] = []
+        while True:
+            await asyncio.sleep(0.5)
+            if worker.poll() is not None:
+                raise RuntimeError(f"worker exited with {worker.returncode}; see {log}")
+            rss_samples.append(rss_mb(worker.pid, "VmRSS"))
+            left, total = await left_to_send(db)
+            if total == queued.recipients and left == 0:
+                break
+            if time.monotonic() - started > args.timeout_s:
+                raise RuntimeError(f"not done after {args.timeout_s} s ({left} of {total} left); see {log}")
+        elapsed_s = time.monotonic() - started
+        peak_mb = rss_mb(worker.pid, "VmHWM")
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+        line_after, tg_after = stats(urls["line"]), stats(urls["telegram"])
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+        await db.close()
+        await drop_pg_database(name)
+
+    def delta(after: dict[str, object], before: dict[str, object], key: str) -> int:
+        return int(after[key]) - int(before[key])  # type: ignore[call-overload]
+
+    tg_messages = delta(tg_after, tg_before, "messages")
+    tg_span_s = float(tg_after["last_s"]) - float(tg_after["first_s"] if not tg_before["messages"] else 0)  # type: ignore[arg-type]
+    if tg_before["messages"]:
+        tg_span_s = float(tg_after["last_s"]) - float(tg_before["last_s"])  # type: ignore[arg-type]
+    tg_rate = tg_messages / tg_span_s if tg_span_s > 0 else 0.0
+    expected_line, expected_tg = (n + 1) // 2, n // 2
+    return {
+        "recipients": n,
+        "total_s": round(elapsed_s, 1),
+        "telegram_messages": tg_messages,
+        "telegram_rate_per_s": round(tg_rate, 1),
+        "telegram_limit_per_s": args.telegram_rate,
+        "telegram_rate_pct_of_limit": round(100 * tg_rate / args.telegram_rate, 1),
+        "line_multicasts": delta(line_after, line_before, "multicasts"),
+        "line_messages": delta(line_after, line_before, "messages"),
+        "peak_rss_mb": round(peak_mb, 1),
+        "rss_mb_at_start_mid_end": [round(rss_samples[0], 1), round(rss_samples[len(rss_samples) // 2], 1), round(rss_samples[-1], 1)],
+        "duplicates": delta(line_after, line_before, "duplicates") + delta(tg_after, tg_before, "duplicates"),
+        "losses": (expected_line - delta(line_after, line_before, "recipients"))
+        + (expected_tg - delta(tg_after, tg_before, "recipients")),
+    }
+
+
+async def main(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        port_file = Path(tmp) / "stubs.json"
+        stubs = subprocess.Popen([sys.executable, __file__, "--serve-stubs", str(port_file)], cwd=ROOT)
+        try:
+            while not port_file.exists() or not port_file.read_text():
+                await asyncio.sleep(0.1)
+            urls = json.loads(port_file.read_text())
+            results = []
+            for n in args.sizes:
+                result = await run_one(n, args, urls)
+                results.append(result)
+                print(json.dumps(result), flush=True)
+        finally:
+            stubs.send_signal(signal.SIGTERM)
+            stubs.wait(30)
+    print()
+    print(f"{'recipients':>10} {'total s':>8} {'tg msg/s':>9} {'% limit':>8} {'peak MB':>8} {'dup':>4} {'lost':>5}")
+    for r in results:
+        print(
+            f"{r['recipients']:>10,} {r['total_s']:>8} {r['telegram_rate_per_s']:>9} "
+            f"{r['telegram_rate_pct_of_limit']:>8} {r['peak_rss_mb']:>8} {r['duplicates']:>4} {r['losses']:>5}"
+        )
+    ok = all(r["duplicates"] == 0 and r["losses"] == 0 for r in results)
+    return 0 if ok else 1
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[10_000, 100_000])
+    parser.add_argument("--telegram-rate", type=float, default=1000.0, help="GINBOT_TELEGRAM_RATE_PER_S for the run")
+    parser.add_argument("--line-rate", type=float, default=50.0, help="LINE multicast requests per second")
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--timeout-s", type=float, default=900.0)
+    parser.add_argument("--serve-stubs", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    cli_args = parse_args()
+    if cli_args.serve_stubs:
+        asyncio.run(serve_stubs(cli_args.serve_stubs))
+        sys.exit(0)
+    sys.exit(asyncio.run(main(cli_args)))

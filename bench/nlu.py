@@ -1,0 +1,100 @@
+"""NLU speed and memory figures (prints, asserts nothing).
+
+Run from the repository root:  .venv/bin/python bench/nlu.py [--repeat N]
+
+Measures start-up (import + training), parse throughput and per-message
+latency (p50/p99) on a realistic mix (held-out utterances + TrueVoice test
+transcripts), next to bare PyThaiNLP newmm segmentation of the same texts, and
+peak memory. Targets: p99 < 2 ms per parse, <= 5x bare segmentation,
+start-up < 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _timed(function, texts: list[str], repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
+    latencies: list[float] = []
+    for _ in range(repeat):
+        for text in texts:
+            started = time.perf_counter()
+            function(text)
+            latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="passes over the text mix")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    from ginbot.nlu.engine import Nlu
+    from ginbot.nlu.intents import load_heldout
+
+    imported = time.perf_counter()
+    nlu = Nlu.from_paths(ROOT / "intents", ROOT / "data" / "agencies.csv")
+    trained = time.perf_counter()
+
+    from pythainlp.tokenize import word_tokenize
+
+    held = [e.text for e in load_heldout(ROOT / "intents")]
+    with (ROOT / "data/external/truevoice-intent/mari_test.csv").open(encoding="utf-8", newline="") as handle:
+        mari = [row["texts"] for row in csv.DictReader(handle)]
+    texts = held + mari
+
+    # Warm both paths once (first calls build caches) and clear the normalise
+    # cache so repeated passes measure real work, not cache hits.
+    from ginbot.nlu.text import normalise
+
+    for text in texts[:50]:
+        nlu.parse(text)
+        word_tokenize(text, engine="newmm")
+
+    def parse_uncached(text: str) -> object:
+        normalise.cache_clear()
+        return nlu.parse(text)
+
+    def bare(text: str) -> object:
+        return word_tokenize(text, engine="newmm")
+
+    bare_times = _timed(bare, texts, args.repeat)
+    parse_times = _timed(parse_uncached, texts, args.repeat)
+
+    def row(name: str, times: list[float]) -> str:
+        return (
+            f"{name:28} {len(times) / sum(times):9.0f}/s   p50 {1e3 * statistics.median(times):6.3f} ms   "
+            f"p99 {1e3 * _percentile(times, 0.99):6.3f} ms   max {1e3 * max(times):6.3f} ms"
+        )
+
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"python {sys.version.split()[0]}, {len(texts)} texts ({len(held)} held-out + {len(mari)} TrueVoice)")
+    print(
+        f"start-up: import {imported - started:.2f} s + training {trained - imported:.2f} s "
+        f"= {trained - started:.2f} s"
+    )
+    print(row("parse (ginbot.nlu)", parse_times))
+    print(row("word_tokenize newmm (bare)", bare_times))
+    print(
+        f"ratio parse/bare: p50 {statistics.median(parse_times) / statistics.median(bare_times):.2f}x   "
+        f"mean {sum(parse_times) / sum(bare_times):.2f}x"
+    )
+    print(f"peak RSS {peak_kib / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Staff announcements: compose → preview (recipient count, the text as people will see it) → confirm →
+a report page that follows the sender. Storing, counting and reporting are ginbot.delivery's; this module
+only turns forms into its calls. The planner fans a stored broadcast out when its time comes."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ginbot.db import queries
+from ginbot.db.models import Broadcast
+from ginbot.delivery.broadcasts import DeliveryReport, NewBroadcast, create_broadcast, recent_reports, report
+from ginbot.delivery.targets import Target, TargetError, count_by_channel
+from ginbot.web.admin import audit, context, forms, views
+
+STATUS_TH = {
+    "draft": "ร่าง (ยังไม่ยืนยัน)",
+    "scheduled": "รอถึงเวลาส่ง",
+    "fanning_out": "กำลังเตรียมรายชื่อผู้รับ",
+    "fanned_out": "กำลังส่ง",
+    "skipped": "ข้าม (เลยเวลาส่ง)",
+    "cancelled": "ยกเลิกแล้ว",
+}
+KIND_TH = {"announcement": "ประกาศ", "reminder": "แจ้งเตือนอัตโนมัติ"}
+# The confirm step stores a broadcast once per preview: a double click or a re-sent form finds this key.
+DEDUPE_PREFIX = "admin:"
+
+
+def report_view(r: DeliveryReport, agency_names: dict[str, str]) -> dict[str, Any]:
+    kind, _, value = r.target.partition(":")
+    status = "ส่งครบแล้ว" if r.done and r.status == "fanned_out" else STATUS_TH.get(r.status, r.status)
+    settled = r.sent + r.failed + r.blocked + r.skipped
+    return {
+        **r.as_dict(),
+        "send_at": r.send_at,
+        "target_th": forms.describe_target(Target(kind, value or None), agency_names),
+        "channel_th": forms.describe_channel(r.channel),
+        "status_th": status,
+        "kind_th": KIND_TH.get(r.kind, r.kind),
+        "progress": round(100 * settled / r.total) if r.total else (100 if r.done else 0),
+    }
+
+
+async def _choices(session: AsyncSession) -> tuple[list[int], dict[str, forms.AgencyChoice]]:
+    cohorts = [c.number for c in await queries.cohorts(session)]
+    agencies = {
+        a.id: forms.AgencyChoice(a.id, a.name_th, a.abbr_th, a.abbr_en) for a in await queries.agencies(session)
+    }
+    return cohorts, agencies
+
+
+async def _check(request: web.Request, form: forms.BroadcastForm, *, need_text: bool = True) -> tuple[
+    forms.Checked, list[int], dict[str, forms.AgencyChoice]
+]:  # fmt: skip
+    settings = context.settings(request)
+    async with context.db(request).session() as session:
+        cohorts, agencies = await _choices(session)
+    checked = forms.check(
+        form, cohorts=cohorts, agencies=agencies, now=context.clock(request).now(),
+        tz=ZoneInfo(settings.timezone), need_text=need_text,
+    )  # fmt: skip
+    return checked, cohorts, agencies
+
+
+async def _composer(
+    request: web.Request, form: forms.BroadcastForm, errors: dict[str, str] | None = None, status: int = 200
+) -> web.Response:
+    async with context.db(request).session() as session:
+        cohorts, agencies = await _choices(session)
+    values = {"form": form, "errors": errors or {}, "cohorts": cohorts, "agencies": list(agencies.values())}
+    return await views.render(request, "compose.html", values, section="broadcasts", status=status)
+
+
+async def list_page(request: web.Request) -> web.StreamResponse:
+    async with context.db(request).session() as session:
+        reports = await recent_reports(session, limit=50)
+        names = {a.id: a.name_th for a in await queries.agencies(session)}
+    values = {"reports": [report_view(r, names) for r in reports]}
+    return await views.render(request, "broadcasts.html", values, section="broadcasts")
+
+
+async def compose(request: web.Request) -> web.StreamResponse:
+    """GET: an empty composer. POST (the preview's "แก้ไข" button): the composer refilled."""
+    form = forms.BroadcastForm.from_post(await request.post()) if request.method == "POST" else forms.BroadcastForm()
+    return await _composer(request, form)
+
+
+async def recipients(request: web.Request) -> web.StreamResponse:
+    """How many people the composer's current target reaches (the page calls this as it changes)."""
+    form = forms.BroadcastForm.from_post(request.query)
+    checked, _, agencies = await _check(request, form, need_text=False)
+    if not checked.ok or checked.target is None:
+        return web.json_response({"error": next(iter(checked.errors.values())), "errors": checked.errors})
+    async with context.db(request).session() as session:
+        by_channel = await count_by_channel(session, checked.target, checked.channel)
+    names = {a.id: a.name_th for a in agencies.values()}
+    return web.json_response({
+        "count": sum(by_channel.values()),
+        "by_channel": by_channel,
+        "target": forms.describe_target(checked.target, names),
+        "channel": forms.describe_channel(checked.channel),
+    })  # fmt: skip
+
+
+async def preview(request: web.Request) -> web.StreamResponse:
+    form = forms.BroadcastForm.from_post(await request.post())
+    checked, _, agencies = await _check(request, form)
+    if not checked.ok or checked.target is None:
+        return await _composer(request, form, checked.errors, status=400)
+    async with context.db(request).session() as session:
+        by_channel = await count_by_channel(session, checked.target, checked.channel)
+    names = {a.id: a.name_th for a in agencies.values()}
+    values = {
+        "form": form,
+        "nonce": secrets.token_urlsafe(16),
+        "target_th": forms.describe_target(checked.target, names),
+        "channel_th": forms.describe_channel(checked.channel),
+        "by_channel": by_channel,
+        "count": sum(by_channel.values()),
+        "send_at": checked.send_at,
+        "later": form.when == "later",
+    }
+    return await views.render(request, "preview.html", values, section="broadcasts")
+
+
+async def _existing(session: AsyncSession, nonce: str) -> int | None:
+    return await session.scalar(select(Broadcast.id).where(Broadcast.dedupe_key == DEDUPE_PREFIX + nonce))
+
+
+async def confirm(request: web.Request) -> web.StreamResponse:
+    me = context.signed(request)
+    form = forms.BroadcastForm.from_post(await request.post())
+    if not form.nonce:
+        return await _composer(request, form, {"text": "กด “ดูตัวอย่าง” ก่อนยืนยันส่ง"}, status=400)
+    db = context.db(request)
+    async with db.session() as session:
+        done = await _existing(session, form.nonce)
+    if done is not None:
+        raise web.HTTPSeeOther(f"/admin/broadcasts/{done}")
+    checked, _, _ = await _check(request, form)
+    if not checked.ok or checked.target is None or checked.send_at is None:
+        return await _composer(request, form, checked.errors, status=400)
+    new = NewBroadcast(
+        text=form.text, target=checked.target, channel=checked.channel, send_at=checked.send_at,
+        created_by=f"admin:{me.name}", dedupe_key=DEDUPE_PREFIX + form.nonce,
+    )  # fmt: skip
+    try:
+        async with db.session() as session:
+            row = await create_broadcast(session, new)
+            by_channel = await count_by_channel(session, checked.target, checked.channel)
+            row.recipient_count = sum(by_channel.values())
+            details = {
+                "broadcast_id": row.id, "target": str(checked.target), "channel": checked.channel,
+                "send_at": checked.send_at.isoformat(), "recipients": row.recipient_count, "text": form.text,
+            }  # fmt: skip
+            await audit.record(session, audit.BROADCAST_CREATED, staff_name=me.name, details=details,
+                               ip=context.client_ip(request))  # fmt: skip
+            broadcast_id = row.id
+    except TargetError as exc:
+        return await _composer(request, form, {"target_kind": str(exc)}, status=400)
+    except IntegrityError:
+        # The same preview confirmed twice at the same moment: the other request stored it.
+        async with db.session() as session:
+            found = await _existing(session, form.nonce)
+        if found is None:
+            raise
+        broadcast_id = found
+    when = "ทันที" if form.when == "now" else views.th_datetime(checked.send_at)
+    raise await views.redirect_with_notice(
+        request, f"/admin/broadcasts/{broadcast_id}", f"บันทึกประกาศหมายเลข {broadcast_id} แล้ว จะเริ่มส่ง{when}"
+    )
+
+
+async def _report_or_404(request: web.Request) -> tuple[DeliveryReport, Broadcast, dict[str, str]]:
+    try:
+        broadcast_id = int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound(text="no such broadcast") from None
+    async with context.db(request).session() as session:
+        found = await report(session, broadcast_id)
+        row = await session.get(Broadcast, broadcast_id)
+        names = {a.id: a.name_th for a in await queries.agencies(session)}
+    if found is None or row is None:
+        raise web.HTTPNotFound(text="no such broadcast")
+    return found, row, names
+
+
+async def report_page(request: web.Request) -> web.StreamResponse:
+    found, row, names = await _report_or_404(request)
+    values = {"r": report_view(found, names), "text": row.text, "created_at": row.created_at}
+    return await views.render(request, "report.html", values, section="broadcasts")
+
+
+async def report_json(request: web.Request) -> web.StreamResponse:
+    found, _, names = await _report_or_404(request)
+    view = report_view(found, names)
+    view["send_at"] = views.th_datetime(found.send_at)
+    return web.json_response(view)

@@ -1,0 +1,72 @@
+"""Read-only overview pages: the dashboard (how the migration is going) and the audit log."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from ginbot.db import queries
+from ginbot.delivery.broadcasts import recent_reports
+from ginbot.delivery.policy import PolicyError, load_policy
+from ginbot.web.admin import audit, context, stats, views
+from ginbot.web.admin.broadcasts import report_view
+
+log = logging.getLogger(__name__)
+DAYS_SHOWN = 14
+
+
+async def dashboard(request: web.Request) -> web.StreamResponse:
+    settings = context.settings(request)
+    tz = ZoneInfo(settings.timezone)
+    clock = context.clock(request)
+    async with context.db(request).session() as session:
+        audience = await stats.subscribers(session)
+        people = await stats.people(session)
+        reminder_rows = await stats.reminder_deliveries(session)
+        reminder_broadcasts = await stats.reminder_broadcasts(session)
+        days = await stats.messages_per_day(session, clock.today(), DAYS_SHOWN, tz)
+        reports = await recent_reports(session, limit=6)
+        pending = await stats.unreviewed(session)
+        cohorts = await queries.cohorts(session)
+        per_cohort = await queries.agency_counts_by_cohort(session)
+        agency_names = {a.id: a.name_th for a in await queries.agencies(session)}
+    upcoming: list[stats.UpcomingReminder] = []
+    try:
+        policy = load_policy(settings.reminders_path)
+        dates = [(c.number, c.last_v8_date, c.migration_date) for c in cohorts]
+        upcoming = stats.upcoming_reminders(policy, dates, per_cohort, clock.now())
+    except (OSError, PolicyError, ValueError) as exc:
+        log.warning("dashboard: reminder policy unreadable: %s", exc)
+    unanswered, total = stats.fallback_rate(days)
+    peak = max((d.total for d in days), default=0) or 1
+    values: dict[str, Any] = {
+        "audience": audience,
+        "channels": stats.CHANNELS,
+        "channel_totals": {c: sum(r.by_channel.get(c, 0) for r in audience) for c in stats.CHANNELS},
+        "people": people,
+        "reminder_rows": reminder_rows,
+        "reminder_due": reminder_rows.get("queued", 0) + reminder_rows.get("sending", 0),
+        "reminder_broadcasts": reminder_broadcasts,
+        "upcoming": upcoming,
+        "days": days,
+        "peak": peak,
+        "unanswered": unanswered,
+        "total": total,
+        "reports": [report_view(r, agency_names) for r in reports],
+        "pending": pending,
+        "today": clock.today(),
+        "cohorts": {c.number: c for c in cohorts},
+        "per_cohort": per_cohort,
+    }
+    return await views.render(request, "dashboard.html", values, section="dashboard")
+
+
+async def audit_page(request: web.Request) -> web.StreamResponse:
+    action = request.query.get("action") or None
+    async with context.db(request).session() as session:
+        rows = await audit.recent(session, limit=300, action=action if action in audit.LABELS_TH else None)
+    values = {"rows": rows, "labels": audit.LABELS_TH, "action": action or ""}
+    return await views.render(request, "audit.html", values, section="audit")

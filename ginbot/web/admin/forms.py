@@ -1,0 +1,166 @@
+"""The broadcast composer's form: raw values kept for re-rendering, and validation into what
+ginbot.delivery needs (a Target, a channel, an aware send time). Pure: no database, no aiohttp."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from ginbot.delivery.targets import PUSH_CHANNELS, Target
+from ginbot.delivery.texts import MAX_TEXT_CHARS, text_problem
+
+TARGET_KINDS = ("all", "cohort", "agency")
+# A time picked a moment ago is "now" by the time the confirm button is pressed; older is a mistake.
+PAST_SLACK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class AgencyChoice:
+    """What the agency box may name: the id, or the Thai name / abbreviation shown in its list."""
+
+    id: str
+    name_th: str
+    abbr_th: str = ""
+    abbr_en: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name_th} ({self.abbr_th})" if self.abbr_th else self.name_th
+
+
+@dataclass(frozen=True)
+class BroadcastForm:
+    target_kind: str = "all"
+    cohort: str = ""
+    agency: str = ""
+    channel: str = ""
+    text: str = ""
+    when: str = "now"
+    send_at: str = ""  # <input type=datetime-local>: YYYY-MM-DDTHH:MM, Bangkok time
+    nonce: str = ""  # set by the preview step; the confirm step stores the broadcast once per nonce
+
+    @classmethod
+    def from_post(cls, data: Mapping[str, object]) -> BroadcastForm:
+        def value(key: str, default: str = "") -> str:
+            raw = data.get(key, default)
+            return raw if isinstance(raw, str) else default
+
+        # Browsers send line breaks as CRLF; people (and LINE) expect plain newlines.
+        text = value("text").replace("\r\n", "\n").replace("\r", "\n").strip()
+        return cls(
+            target_kind=value("target_kind", "all").strip(),
+            cohort=value("cohort").strip(),
+            agency=value("agency").strip(),
+            channel=value("channel").strip(),
+            text=text,
+            when=value("when", "now").strip(),
+            send_at=value("send_at").strip(),
+            nonce=value("nonce").strip()[:64],
+        )
+
+    def fields(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A valid form: what create_broadcast needs. ``errors`` is empty exactly when the rest is set."""
+
+    target: Target | None = None
+    channel: str | None = None
+    send_at: datetime | None = None
+    agency: AgencyChoice | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def resolve_agency(value: str, agencies: Mapping[str, AgencyChoice]) -> AgencyChoice | None:
+    """By id first, then an exact Thai name or abbreviation (what a person types into the box)."""
+    wanted = value.strip()
+    if not wanted:
+        return None
+    if wanted.lower() in agencies:
+        return agencies[wanted.lower()]
+    folded = wanted.casefold().rstrip(".")
+    for choice in agencies.values():
+        names = (choice.name_th, choice.abbr_th, choice.abbr_en, choice.label)
+        if any(n and n.casefold().rstrip(".") == folded for n in names):
+            return choice
+    return None
+
+
+def parse_local_time(value: str, tz: ZoneInfo) -> datetime | None:
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return naive.replace(tzinfo=tz) if naive.tzinfo is None else naive
+
+
+def check(
+    form: BroadcastForm,
+    *,
+    cohorts: Collection[int],
+    agencies: Mapping[str, AgencyChoice],
+    now: datetime,
+    tz: ZoneInfo,
+    need_text: bool = True,
+) -> Checked:
+    """Validate the composer; every problem is reported at once, in Thai, keyed by field."""
+    errors: dict[str, str] = {}
+    target: Target | None = None
+    agency: AgencyChoice | None = None
+    if form.target_kind == "all":
+        target = Target("all")
+    elif form.target_kind == "cohort":
+        if form.cohort.isdigit() and int(form.cohort) in cohorts:
+            target = Target("cohort", str(int(form.cohort)))
+        else:
+            errors["cohort"] = "เลือกกลุ่ม"
+    elif form.target_kind == "agency":
+        agency = resolve_agency(form.agency, agencies)
+        if agency is None:
+            errors["agency"] = "ไม่พบหน่วยงานนี้ พิมพ์แล้วเลือกจากรายการ"
+        else:
+            target = Target("agency", agency.id)
+    else:
+        errors["target_kind"] = "เลือกผู้รับ"
+    channel = form.channel or None
+    if channel is not None and channel not in PUSH_CHANNELS:
+        errors["channel"] = "ช่องทางไม่ถูกต้อง"
+    if need_text:
+        if not form.text:
+            errors["text"] = "พิมพ์ข้อความประกาศ"
+        elif len(form.text) > MAX_TEXT_CHARS:
+            errors["text"] = f"ข้อความยาว {len(form.text):,} ตัวอักษร ส่งได้ไม่เกิน {MAX_TEXT_CHARS:,} ตัวอักษร"
+        elif problem := text_problem(form.text):
+            errors["text"] = problem
+    send_at: datetime | None = now
+    if form.when == "later":
+        send_at = parse_local_time(form.send_at, tz)
+        if send_at is None:
+            errors["send_at"] = "เลือกวันและเวลาที่จะส่ง"
+        elif send_at < now - PAST_SLACK:
+            errors["send_at"] = "เวลานี้ผ่านไปแล้ว เลือกเวลาในอนาคต หรือเลือก “ส่งทันที”"
+    elif form.when != "now":
+        errors["when"] = "เลือกเวลาส่ง"
+    if errors:
+        return Checked(errors=errors)
+    return Checked(target=target, channel=channel, send_at=send_at, agency=agency)
+
+
+def describe_target(target: Target, agency_names: Mapping[str, str]) -> str:
+    if target.kind == "all":
+        return "ทุกคนที่รับการแจ้งเตือน"
+    if target.kind == "cohort":
+        return f"หน่วยงานกลุ่มที่ {target.value}"
+    return agency_names.get(target.value or "", f"หน่วยงาน {target.value}")
+
+
+def describe_channel(channel: str | None) -> str:
+    return {"line": "เฉพาะ LINE", "telegram": "เฉพาะ Telegram"}.get(channel or "", "LINE และ Telegram")

@@ -1,0 +1,55 @@
+"""The unanswered-questions page: grouped questions the bot could not (or barely) answer, and the form
+that teaches it (ginbot.web.admin.review does the work)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from ginbot.nlu.intents import INTENT_IDS
+from ginbot.web.admin import context, review, views
+
+RETRAIN_LOCK_KEY = web.AppKey("admin_retrain_lock", asyncio.Lock)
+
+
+async def page(request: web.Request) -> web.StreamResponse:
+    groups, shown = await review.pending_groups(context.db(request))
+    values = {
+        "groups": groups,
+        "shown": shown,
+        "limit": review.PAGE_LIMIT,
+        "intents": [(i, review.INTENT_LABELS_TH.get(i, i)) for i in INTENT_IDS],
+        "labels": review.INTENT_LABELS_TH,
+        "dismissed": review.DISMISSED,
+        "live": context.nlu_of(context.bot(request)) is not None,
+    }
+    return await views.render(request, "unanswered.html", values, section="unanswered")
+
+
+async def assign(request: web.Request) -> web.StreamResponse:
+    me = context.signed(request)
+    form = await request.post()
+    ids = sorted({int(v) for v in form.getall("id", []) if isinstance(v, str) and v.isdigit()})
+    intent = form.get("intent")
+    if form.get("action") == "dismiss":
+        intent = review.DISMISSED
+    if not ids:
+        raise await views.redirect_with_notice(request, "/admin/unanswered", "ไม่ได้เลือกข้อความใด")
+    if not isinstance(intent, str) or (intent not in INTENT_IDS and intent != review.DISMISSED):
+        raise await views.redirect_with_notice(request, "/admin/unanswered", "เลือกหมวดคำถามก่อนกด “สอนบอต”")
+    nlu = context.nlu_of(context.bot(request))
+    taught = await review.teach(
+        context.db(request), nlu, request.app[RETRAIN_LOCK_KEY], ids=ids, intent=intent,
+        staff_name=me.name, ip=context.client_ip(request),
+    )  # fmt: skip
+    if intent == review.DISMISSED:
+        notice = f"ข้ามแล้ว {taught.messages} ข้อความ (ไม่ได้สอนบอต)"
+    else:
+        label = review.INTENT_LABELS_TH.get(intent, intent)
+        notice = f"สอนบอตแล้ว: {taught.messages} ข้อความเป็นหมวด “{label}” ({len(taught.new_examples)} แบบใหม่)"
+        if taught.retrained:
+            notice += " บอตใช้ความรู้ใหม่นี้แล้ว ไม่ต้องรีสตาร์ต"
+        elif taught.new_examples:
+            notice += " จะมีผลเมื่อเริ่มบอตใหม่"
+    raise await views.redirect_with_notice(request, "/admin/unanswered", notice)

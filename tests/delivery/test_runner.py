@@ -1,0 +1,81 @@
+"""The planner + sender as `ginbot serve` runs them: started with the app, stopped at cleanup."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from ginbot.core.messages import IncomingMessage, Reply
+from ginbot.db.session import Database
+from ginbot.delivery.announce import announce
+from ginbot.delivery.runner import DeliveryRunner
+from ginbot.settings import load_settings
+from ginbot.web.app import create_app
+from tests.delivery.conftest import Person, Platforms, add_people, line_id, seed_campaign, telegram_id
+from tests.delivery.stubs import LineStub
+
+
+class SilentBot:
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        return []
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_serve_sends_queued_broadcasts_in_the_background(sqlite_db: Database) -> None:
+    await seed_campaign(sqlite_db)
+    await add_people(sqlite_db, [Person("line", line_id(i), "dga") for i in range(3)])
+    await announce(sqlite_db, to="all", text="ประกาศจากเจ้าหน้าที่", created_by="test")
+    line = LineStub()
+    await line.start()
+    settings = load_settings(
+        {
+            "GINBOT_LINE_CHANNEL_SECRET": "secret",
+            "GINBOT_LINE_CHANNEL_ACCESS_TOKEN": "token",
+            "GINBOT_LINE_API_BASE": line.url,
+            "GINBOT_PLANNER_INTERVAL_S": "0.1",
+            "GINBOT_SENDER_IDLE_POLL_S": "0.05",
+        }
+    )
+    try:
+        async with TestClient(TestServer(create_app(settings, db=sqlite_db, bot=SilentBot()))) as client:
+            assert (await client.get("/healthz")).status == 200
+            await until(lambda: len(line.received) == 3)
+        # Cleanup stopped the runner: nothing is sent any more.
+        await announce(sqlite_db, to="all", text="หลังปิดระบบ", created_by="test")
+        await asyncio.sleep(0.3)
+        assert all(texts == ["ประกาศจากเจ้าหน้าที่"] for texts in line.texts.values())
+    finally:
+        await line.stop()
+
+
+async def test_reminder_goes_out_at_nine_on_its_day(campaign: Database, platforms: Platforms) -> None:
+    await add_people(campaign, [Person("telegram", telegram_id(1), "rd"), Person("line", line_id(2), "rd")])
+    settings = load_settings({"GINBOT_PLANNER_INTERVAL_S": "0.1", "GINBOT_SENDER_IDLE_POLL_S": "0.05"})
+    moment = datetime(2020, 7, 3, 2, 1, tzinfo=UTC)  # 09:01 Bangkok, 3 days before cohort 2's last v8 day
+    runner = DeliveryRunner(
+        settings,
+        campaign,
+        line=platforms.line_transport,
+        telegram=platforms.telegram_transport,
+        now=lambda: moment,
+    )
+    await runner.start()
+    try:
+        await until(lambda: bool(platforms.telegram.received) and bool(platforms.line.received))
+    finally:
+        await runner.stop()
+    (text,) = platforms.telegram.texts[telegram_id(1)]
+    assert text.startswith(
+        "เรียน ผู้ใช้งาน GIN Conference ของกรมสรรพากร: ระบบ v8 จะใช้งานได้ถึงวันจันทร์ที่ 6 กรกฎาคม 2563 (อีก 3 วัน)"
+    )
+    assert platforms.line.texts[line_id(2)] == [text]

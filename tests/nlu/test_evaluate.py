@@ -1,0 +1,66 @@
+"""The evaluation behind `ginbot eval`, on the fixture data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ginbot.nlu.entities import AgencyEntry
+from ginbot.nlu.evaluate import THRESHOLDS, EvalReport, evaluate, report_json, run_eval
+from tests.nlu.conftest import FIXTURE_AGENCIES, FIXTURE_INTENTS, FIXTURES
+
+
+@pytest.fixture(scope="module")
+def report(agencies: list[AgencyEntry]) -> EvalReport:
+    return evaluate(FIXTURE_INTENTS, agencies, mari_test_path=FIXTURES / "offtopic.csv")
+
+
+def test_report_figures(report: EvalReport) -> None:
+    assert report.n_heldout == 12
+    assert 0.0 <= report.accuracy <= 1.0
+    assert 0.0 <= report.macro_f1 <= 1.0
+    assert report.agency_top1 == 1.0  # includes the typo "กรมศุลกกร" and the longest-name case
+    assert report.mari_false_alarms is not None
+    assert set(report.per_intent) >= {"greet", "migration_date", "fallback"}
+    assert len(report.confusion) == len(report.labels)
+    assert sum(map(sum, report.confusion)) == report.n_heldout
+    assert 0.0 <= report.cv_accuracy <= 1.0
+    assert report.heldout_in_training == []
+
+
+def test_failures_list_every_unmet_threshold(report: EvalReport) -> None:
+    impossible = {"min_accuracy": 1.01, "max_mari_false_alarms": -1.0}
+    failures = report.failures(impossible)
+    assert len(failures) == 2
+    assert failures[0].startswith("accuracy ")
+    assert failures[1].startswith("mari_false_alarms ")
+    assert report.failures({"min_accuracy": 0.0, "max_inscope_to_fallback": 1.0}) == []
+
+
+def test_text_and_json(report: EvalReport) -> None:
+    text = report.to_text()
+    assert "accuracy" in text and "macro-F1" in text and "agency top-1" in text
+    data = json.loads(report_json(report))
+    assert data["n_heldout"] == 12
+    assert isinstance(data["failures"], list)
+    assert set(THRESHOLDS) == {
+        "min_accuracy",
+        "min_macro_f1",
+        "min_oos_to_fallback",
+        "max_inscope_to_fallback",
+        "min_agency_top1",
+        "max_mari_false_alarms",
+    }
+
+
+def test_missing_truevoice_file_is_a_failure_not_a_skip(agencies: list[AgencyEntry], tmp_path: Path) -> None:
+    report = evaluate(FIXTURE_INTENTS, agencies, mari_test_path=tmp_path / "missing.csv")
+    assert report.mari_false_alarms is None
+    assert "mari_false_alarms: not measured (data file missing)" in report.failures()
+
+
+def test_run_eval_takes_a_csv_path() -> None:
+    report = run_eval(FIXTURE_INTENTS, FIXTURE_AGENCIES)
+    assert report.n_train > 0
