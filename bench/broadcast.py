@@ -53,7 +53,7 @@ async def serve_stubs(port_file: Path) -> None:
 
 
 def stats(url: str) -> dict[str, object]:
-    with urlopen(f"{url}/_stats", timeout=10) as resp:  # noqa: S310 (a local stub)
+    with urlopen(f"{url}/_stats", timeout=10) as resp:
         return json.loads(resp.read())
 
 
@@ -99,7 +99,9 @@ async def run_one(n: int, args: argparse.Namespace, urls: dict[str, str]) -> dic
     try:
         await populate(db, n)
         line_before, tg_before = stats(urls["line"]), stats(urls["telegram"])
-        queued = await announce(db, to="all", text="ประกาศทดสอบระบบแจ้งเตือน GIN Conference", created_by="bench")
+        queued = await announce(
+            db, to="all", text="ประกาศทดสอบระบบแจ้งเตือน GIN Conference", created_by="bench"
+        )
         env = {k: v for k, v in os.environ.items() if not k.startswith("GINBOT_")}
         env.update(
             GINBOT_DATABASE_URL=db.url,
@@ -117,8 +119,7 @@ async def run_one(n: int, args: argparse.Namespace, urls: dict[str, str]) -> dic
         )
         log = Path(tempfile.gettempdir()) / f"{name}.log"
         started = time.monotonic()
-        with log.open("wb") as out:
-            worker = subprocess.Popen([sys.executable, "-m", "ginbot", "worker"], cwd=ROOT, env=env, stdout=out, stderr=out)
+        worker = spawn([sys.executable, "-m", "ginbot", "worker"], env, log)
         rss_samples: list[float] = []
         while True:
             await asyncio.sleep(0.5)
@@ -141,13 +142,11 @@ async def run_one(n: int, args: argparse.Namespace, urls: dict[str, str]) -> dic
         await db.close()
         await drop_pg_database(name)
 
-    def delta(after: dict[str, object], before: dict[str, object], key: str) -> int:
+    def delta(key: str, after: dict[str, object], before: dict[str, object]) -> int:
         return int(after[key]) - int(before[key])  # type: ignore[call-overload]
 
-    tg_messages = delta(tg_after, tg_before, "messages")
-    tg_span_s = float(tg_after["last_s"]) - float(tg_after["first_s"] if not tg_before["messages"] else 0)  # type: ignore[arg-type]
-    if tg_before["messages"]:
-        tg_span_s = float(tg_after["last_s"]) - float(tg_before["last_s"])  # type: ignore[arg-type]
+    tg_messages = delta("messages", tg_after, tg_before)
+    tg_span_s = float(tg_after["last_s"] or 0) - float(tg_after["first_s"] or 0)  # type: ignore[arg-type]
     tg_rate = tg_messages / tg_span_s if tg_span_s > 0 else 0.0
     expected_line, expected_tg = (n + 1) // 2, n // 2
     return {
@@ -157,34 +156,59 @@ async def run_one(n: int, args: argparse.Namespace, urls: dict[str, str]) -> dic
         "telegram_rate_per_s": round(tg_rate, 1),
         "telegram_limit_per_s": args.telegram_rate,
         "telegram_rate_pct_of_limit": round(100 * tg_rate / args.telegram_rate, 1),
-        "line_multicasts": delta(line_after, line_before, "multicasts"),
-        "line_messages": delta(line_after, line_before, "messages"),
+        "line_multicasts": delta("multicasts", line_after, line_before),
+        "line_messages": delta("messages", line_after, line_before),
         "peak_rss_mb": round(peak_mb, 1),
-        "rss_mb_at_start_mid_end": [round(rss_samples[0], 1), round(rss_samples[len(rss_samples) // 2], 1), round(rss_samples[-1], 1)],
-        "duplicates": delta(line_after, line_before, "duplicates") + delta(tg_after, tg_before, "duplicates"),
-        "losses": (expected_line - delta(line_after, line_before, "recipients"))
-        + (expected_tg - delta(tg_after, tg_before, "recipients")),
+        "rss_mb_at_start_mid_end": [
+            round(rss_samples[0], 1),
+            round(rss_samples[len(rss_samples) // 2], 1),
+            round(rss_samples[-1], 1),
+        ],
+        "duplicates": delta("duplicates", line_after, line_before) + delta("duplicates", tg_after, tg_before),
+        "losses": (expected_line - delta("recipients", line_after, line_before))
+        + (expected_tg - delta("recipients", tg_after, tg_before)),
     }
 
 
-async def main(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        port_file = Path(tmp) / "stubs.json"
-        stubs = subprocess.Popen([sys.executable, __file__, "--serve-stubs", str(port_file)], cwd=ROOT)
+def spawn(cmd: list[str], env: dict[str, str] | None, log: Path | None) -> subprocess.Popen[bytes]:
+    if log is None:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env)
+    with log.open("wb") as out:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
+
+
+def wait_for_file(path: Path, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists() or not path.read_text():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the stubs did not start ({path})")
+        time.sleep(0.1)
+
+
+async def run_all(args: argparse.Namespace, tmp: Path) -> list[dict[str, object]]:
+    results = []
+    for n in args.sizes:
+        # Fresh stubs per size, in their own process, so the worker's memory and CPU are measured alone.
+        port_file = tmp / f"stubs-{n}.json"
+        stubs = spawn([sys.executable, __file__, "--serve-stubs", str(port_file)], None, None)
         try:
-            while not port_file.exists() or not port_file.read_text():
-                await asyncio.sleep(0.1)
-            urls = json.loads(port_file.read_text())
-            results = []
-            for n in args.sizes:
-                result = await run_one(n, args, urls)
-                results.append(result)
-                print(json.dumps(result), flush=True)
+            await asyncio.to_thread(wait_for_file, port_file)
+            result = await run_one(n, args, json.loads(port_file.read_text()))
         finally:
             stubs.send_signal(signal.SIGTERM)
-            stubs.wait(30)
+            await asyncio.to_thread(stubs.wait, 30)
+        results.append(result)
+        print(json.dumps(result), flush=True)
+    return results
+
+
+def main(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        results = asyncio.run(run_all(args, Path(tmp)))
     print()
-    print(f"{'recipients':>10} {'total s':>8} {'tg msg/s':>9} {'% limit':>8} {'peak MB':>8} {'dup':>4} {'lost':>5}")
+    print(
+        f"{'recipients':>10} {'total s':>8} {'tg msg/s':>9} {'% limit':>8} {'peak MB':>8} {'dup':>4} {'lost':>5}"
+    )
     for r in results:
         print(
             f"{r['recipients']:>10,} {r['total_s']:>8} {r['telegram_rate_per_s']:>9} "
@@ -195,9 +219,13 @@ async def main(args: argparse.Namespace) -> int:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[10_000, 100_000])
-    parser.add_argument("--telegram-rate", type=float, default=1000.0, help="GINBOT_TELEGRAM_RATE_PER_S for the run")
+    parser.add_argument(
+        "--telegram-rate", type=float, default=200.0, help="GINBOT_TELEGRAM_RATE_PER_S for the run"
+    )
     parser.add_argument("--line-rate", type=float, default=50.0, help="LINE multicast requests per second")
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=32)
@@ -211,4 +239,4 @@ if __name__ == "__main__":
     if cli_args.serve_stubs:
         asyncio.run(serve_stubs(cli_args.serve_stubs))
         sys.exit(0)
-    sys.exit(asyncio.run(main(cli_args)))
+    sys.exit(main(cli_args))

@@ -136,7 +136,9 @@ class Server:
     def start(cls, kind: str, database_url: str = "", stub_url: str = "", bot_kind: str = "real") -> Server:
         ctx = mp.get_context("spawn")
         parent, child = ctx.Pipe()
-        process = ctx.Process(target=_child, args=(kind, database_url, stub_url, bot_kind, child), daemon=True)
+        process = ctx.Process(
+            target=_child, args=(kind, database_url, stub_url, bot_kind, child), daemon=True
+        )
         process.start()
         if not parent.poll(180):
             process.terminate()
@@ -219,7 +221,9 @@ async def _one(
         return None
 
 
-async def closed_loop(label: str, url: str, items: list[Any], in_flight: int, tracker: Tracker | None) -> Figures:
+async def closed_loop(
+    label: str, url: str, items: list[Any], in_flight: int, tracker: Tracker | None
+) -> Figures:
     queue = list(reversed(items))
     latencies: list[float] = []
     errors = 0
@@ -276,10 +280,18 @@ async def bench_ginbot(
             warm = _webhooks(200, 10_000)
             await closed_loop("warm-up", server.url, warm, 8, tracker)
             opened = await open_loop(
-                f"ginbot {name}, {args.rate:.0f}/s offered", server.url, _webhooks(args.messages, 0), args.rate, tracker
+                f"ginbot {name}, {args.rate:.0f}/s offered",
+                server.url,
+                _webhooks(args.messages, 0),
+                args.rate,
+                tracker,
             )
             closed = await closed_loop(
-                f"ginbot {name}, {args.in_flight} in flight", server.url, _webhooks(args.messages, 0), args.in_flight, tracker
+                f"ginbot {name}, {args.in_flight} in flight",
+                server.url,
+                _webhooks(args.messages, 0),
+                args.in_flight,
+                tracker,
             )
         finally:
             server.stop()
@@ -290,9 +302,19 @@ async def bench_bare(args: argparse.Namespace) -> list[Figures]:
     server = await asyncio.get_running_loop().run_in_executor(None, Server.start, "bare")
     try:
         await closed_loop("warm-up", server.url, _webhooks(200, 0), 8, None)
-        opened = await open_loop(f"bare aiohttp, {args.rate:.0f}/s offered", server.url, _webhooks(args.messages, 0), args.rate, None)
+        opened = await open_loop(
+            f"bare aiohttp, {args.rate:.0f}/s offered",
+            server.url,
+            _webhooks(args.messages, 0),
+            args.rate,
+            None,
+        )
         closed = await closed_loop(
-            f"bare aiohttp, {args.in_flight} in flight", server.url, _webhooks(args.messages, 0), args.in_flight, None
+            f"bare aiohttp, {args.in_flight} in flight",
+            server.url,
+            _webhooks(args.messages, 0),
+            args.in_flight,
+            None,
         )
     finally:
         server.stop()
@@ -300,12 +322,16 @@ async def bench_bare(args: argparse.Namespace) -> list[Figures]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--rate", type=float, default=300.0, help="offered load of the open-loop run")
     parser.add_argument("--in-flight", type=int, default=32, help="concurrency of the closed-loop run")
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL at 127.0.0.1")
-    parser.add_argument("--bot", choices=["real", "echo"], default="real", help="echo: the channel path alone")
+    parser.add_argument(
+        "--bot", choices=["real", "echo"], default="real", help="echo: the channel path alone"
+    )
     args = parser.parse_args()
 
     figures = await bench_bare(args)
@@ -322,7 +348,9 @@ async def main() -> None:
             figures += await bench_ginbot("PostgreSQL", url, args)
         finally:
             await drop_pg_database(name)
-    print(f"\n{args.messages} signed LINE text webhooks, {USERS} users, bot={args.bot}; latency = webhook sent -> reply at the stub")
+    print(
+        f"\n{args.messages} signed LINE text webhooks, {USERS} users, bot={args.bot}; latency = webhook sent -> reply at the stub"
+    )
     print("(bare aiohttp: latency = request sent -> 200)")
     for f in figures:
         print(f.line())

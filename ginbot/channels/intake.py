@@ -80,7 +80,9 @@ class ClaimBatcher:
             batch, self._waiting = self._waiting, []
             try:
                 async with self.db.session() as session:
-                    new = await queries.claim_events(session, self.channel, [event_id for event_id, _ in batch])
+                    new = await queries.claim_events(
+                        session, self.channel, [event_id for event_id, _ in batch]
+                    )
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():

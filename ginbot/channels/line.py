@@ -176,7 +176,8 @@ class LineChannel:
                 if exc.status == 409:
                     return True  # an earlier attempt with this key was accepted
                 retryable = exc.status is not None and (
-                    exc.status >= 500 or (exc.status == 429 and MONTHLY_LIMIT_MARK not in _short(exc.body, 2000))
+                    exc.status >= 500
+                    or (exc.status == 429 and MONTHLY_LIMIT_MARK not in _short(exc.body, 2000))
                 )
                 problem = f"{exc.status} {_short(exc.body)}"
             except (TimeoutError, aiohttp.ClientError) as exc:
@@ -184,7 +185,9 @@ class LineChannel:
             if not retryable or delay is None:
                 log.error("LINE push to %s failed after %d attempt(s): %s", to, attempt, problem)
                 return False
-            log.warning("LINE push attempt %d failed (%s); retrying with the same retry key", attempt, problem)
+            log.warning(
+                "LINE push attempt %d failed (%s); retrying with the same retry key", attempt, problem
+            )
             await asyncio.sleep(delay)
         return False  # pragma: no cover - the loop always returns
 
@@ -208,7 +211,9 @@ async def _skip_per_request_environment_lookups(client: AsyncApiClient, config: 
         pass
     rest = client.rest_client
     original = rest.pool_manager
-    connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, ssl=ssl.create_default_context(cafile=config.ssl_ca_cert))
+    connector = aiohttp.TCPConnector(
+        limit=MAX_CONNECTIONS, ssl=ssl.create_default_context(cafile=config.ssl_ca_cert)
+    )
     rest.pool_manager = aiohttp.ClientSession(connector=connector, trust_env=False)
     await original.close()
 

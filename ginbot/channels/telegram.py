@@ -141,7 +141,10 @@ class TelegramChannel:
             await asyncio.sleep(delay)
             delay = min(delay * 2, START_RETRY_MAX_S)
         self.status = "ready"
-        log.info("Telegram channel ready (%s)", "webhook " + str(self.webhook_url) if self.uses_webhook else "polling")
+        log.info(
+            "Telegram channel ready (%s)",
+            "webhook " + str(self.webhook_url) if self.uses_webhook else "polling",
+        )
 
     async def _connect(self) -> None:
         app = self.application
@@ -152,7 +155,9 @@ class TelegramChannel:
             log.warning("could not register the Telegram command menu: %s", exc)
         if self.uses_webhook:
             await app.bot.set_webhook(
-                self.webhook_url or "", secret_token=self.webhook_secret, allowed_updates=list(ALLOWED_UPDATES)
+                self.webhook_url or "",
+                secret_token=self.webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
             )
         if not app.running:
             await app.start()

@@ -67,7 +67,9 @@ def command_message(text: str) -> tuple[Kind, str]:
         return Kind.TEXT, text[1:].strip()
     if "{argument}" in command.text:
         if not argument:
-            return command.kind, command.text_without_argument or command.text.replace("{argument}", "").strip()
+            return command.kind, command.text_without_argument or command.text.replace(
+                "{argument}", ""
+            ).strip()
         return command.kind, command.text.format(argument=argument)
     return command.kind, command.text
 
@@ -131,7 +133,9 @@ def interpret(update: Update, buttons: ButtonTexts) -> TelegramTurn | None:
         member = update.my_chat_member
         if member.chat.type != "private" or member.new_chat_member.status != "kicked":
             return None
-        return TelegramTurn(event_id, member.chat.id, _incoming(member.chat.id, "", Kind.UNFOLLOW, member.date))
+        return TelegramTurn(
+            event_id, member.chat.id, _incoming(member.chat.id, "", Kind.UNFOLLOW, member.date)
+        )
     return None
 
 
@@ -161,7 +165,9 @@ def to_telegram_messages(
         pieces = split_text(reply.text, TELEGRAM_TEXT_LIMIT)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            out.append((piece, keyboard(reply.quick_replies, buttons) if last and reply.quick_replies else None))
+            out.append(
+                (piece, keyboard(reply.quick_replies, buttons) if last and reply.quick_replies else None)
+            )
     return out
 
 

@@ -127,6 +127,24 @@ _PARENTHESISED = re.compile(r"\s*\([^)]*\)")
 # Department", "State Audit Office of the Kingdom of Thailand".
 _ENGLISH_TRIMS = (re.compile(r"^the\s+"), re.compile(r"(?:,|\s+of)?\s+(?:the\s+kingdom\s+of\s+)?thailand$"))
 
+# "Xฯ" (ไปยาลน้อย) abbreviates a name that starts with X. The stem must be
+# long enough to say something ("กรมฯ" alone names nobody).
+_CUT_SHORT = re.compile(r"(?P<stem>[\u0e01-\u0e2e\u0e30-\u0e4e]{3,})ฯ")
+_CUT_SHORT_SCORE = 0.95
+# A stem shared by more agencies than this is a generic word, not a name.
+_CUT_SHORT_MAX = 3
+_ORG_PREFIXES = ("กรมการ", "กรม", "สำนักงานคณะกรรมการ", "สำนักงาน", "สำนัก", "การ")
+
+
+def _cores(form: str) -> set[str]:
+    """A Thai name with and without its organisational prefix(es)."""
+    cores = {form.rstrip("ฯ")}
+    for prefix in _ORG_PREFIXES:
+        if form.startswith(prefix) and len(form) > len(prefix) + 2:
+            cores.add(form[len(prefix) :].rstrip("ฯ"))
+    return cores
+
+
 _Boundary = Literal["none", "tokens", "spaces", "latin"]
 
 
@@ -169,9 +187,14 @@ class AgencyMatcher:
         self._trigram_index: dict[str, list[int]] = {}
         self._trigram_count: list[int] = []
         self._trigrams_needed: list[float] = []
+        self._cores: dict[str, tuple[str, ...]] = {}
         for entry in self.entries:
-            for form in sorted({f for raw in entry.surface_names() for f in surface_forms(raw)}):
+            forms = sorted({f for raw in entry.surface_names() for f in surface_forms(raw)})
+            for form in forms:
                 self._add_surface(form, entry)
+            self._cores[entry.id] = tuple(
+                {core for form in forms if not form.isascii() for core in _cores(form)}
+            )
 
     def _add_surface(self, form: str, entry: AgencyEntry) -> None:
         boundary: _Boundary
@@ -202,13 +225,16 @@ class AgencyMatcher:
         spans = _token_spans(norm, toks)
         mentions = self._exact(norm, spans)
         accepted, guesses = self._fuzzy_hits(norm, spans)
+        accepted += self._cut_short(norm)
         # A typo'd long name beats the shorter exact name inside it:
         # "กรมทางหลวงชนบถ" is กรมทางหลวงชนบท, not the exact "กรมทางหลวง".
         for hit in sorted(accepted, key=lambda m: (m.start - m.end, m.start)):
             inside = [m for m in mentions if _overlaps(m, hit)]
             if any(m.entry.id == hit.entry.id for m in inside):
                 continue
-            if all(hit.end - hit.start > m.end - m.start for m in inside):
+            if inside and all((m.start, m.end) == (hit.start, hit.end) for m in inside):
+                mentions.append(hit)  # the same words name another agency too: ambiguous
+            elif all(hit.end - hit.start > m.end - m.start for m in inside):
                 mentions = [m for m in mentions if m not in inside] + [hit]
         if mentions:
             ordered = sorted(mentions, key=lambda m: (-m.score, m.start - m.end, m.start, m.entry.id))
@@ -221,6 +247,19 @@ class AgencyMatcher:
         return AgencyResolution(
             (), tuple(AgencyCandidate(e.id, e.name_th, round(s, 3), suggestion=True) for s, e in guesses)
         )
+
+    def _cut_short(self, norm: str) -> list[Mention]:
+        """Names cut short with "ฯ" ("กรมชลฯ", "ขนส่งฯ"): every agency whose
+        name, with or without its กรม/สำนักงาน… prefix, starts with the stem."""
+        hits: list[Mention] = []
+        for found in _CUT_SHORT.finditer(norm):
+            stem = found["stem"]
+            if stem in _ORG_PREFIXES:
+                continue
+            named = [e for e in self.entries if any(c.startswith(stem) and c != stem for c in self._cores[e.id])]
+            if len(named) <= _CUT_SHORT_MAX:
+                hits += [Mention(found.start(), found.end(), e, _CUT_SHORT_SCORE) for e in named]
+        return hits
 
     def _exact(self, norm: str, spans: Sequence[_TokenSpan]) -> list[Mention]:
         starts = {0, len(norm)} | {s for s, _, _ in spans}

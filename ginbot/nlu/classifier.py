@@ -46,7 +46,7 @@ TOP_K = 3
 # keeps the ranking and makes the threshold below mean "probability".
 _C = 1.0
 _RANDOM_STATE = 0
-_CALIBRATION_FOLDS = 3
+_CALIBRATION_FOLDS = 2
 # Used when there are too few examples per intent to cross-validate (tests);
 # the typical fitted value on the real data is of this order.
 _DEFAULT_TEMPERATURE = 0.3

@@ -26,14 +26,14 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     "contact": ("ติดต่อ", "contact", "โทร", "เบอร์", "phone", "call", "อีเมล", "อีเมล์", "email", "e-mail", "mail", "ไลน์", "line", "สายด่วน", "hotline", "ช่องทาง", "โทรศัพท์"),
     "delete": ("ลบ", "delete", "remove", "erase", "ล้าง", "เคลียร์", "clear", "ทำลาย", "ทิ้ง", "forget", "ลืม"),
     "personal": ("ข้อมูล", "data", "information", "info", "ประวัติ", "history", "บัญชี", "account", "แอคเคานต์", "แอคเคาท์", "โปรไฟล์", "profile", "pdpa", "ส่วนตัว", "ส่วนบุคคล", "ความยินยอม", "consent"),
-    "notify": ("แจ้งเตือน", "เตือน", "notification", "notifications", "noti", "reminder", "reminders", "remind", "ข่าว", "ข่าวสาร", "ประกาศ", "news", "announcement", "announcements", "updates", "alert", "alerts", "notify"),
-    "stop": ("หยุด", "เลิก", "ยกเลิก", "ปิด", "stop", "cancel", "unsubscribe", "unsub", "off", "พอ", "งด", "ระงับ", "ไม่เอา", "อย่า", "รำคาญ"),
-    "start": ("เปิด", "สมัคร", "subscribe", "sign", "on", "ติดตาม", "follow", "ลงทะเบียน", "register", "รับ", "join"),
+    "notify": ("แจ้งเตือน", "เตือน", "notification", "notifications", "noti", "reminder", "reminders", "remind", "ข่าว", "ข่าวสาร", "ประกาศ", "news", "announcement", "announcements", "updates", "alert", "alerts", "notify", "ข้อความ", "messages", "sms"),
+    "stop": ("หยุด", "เลิก", "ยกเลิก", "ปิด", "stop", "cancel", "unsubscribe", "unsub", "off", "พอ", "งด", "ระงับ", "ไม่เอา", "อย่า", "รำคาญ", "ถอน", "ออกจาก"),
+    "start": ("เปิด", "สมัคร", "subscribe", "sign", "on", "ติดตาม", "follow", "ลงทะเบียน", "register", "รับ", "ได้รับ", "join"),
     "install": ("ติดตั้ง", "install", "installing", "installation", "ลง", "setup", "ลงโปรแกรม", "deploy"),
     "uninstall": ("ถอน", "ถอนการติดตั้ง", "ถอนติดตั้ง", "uninstall", "remove", "ลบ", "ถอด", "เอาออก"),
     "download": ("ดาวน์โหลด", "download", "โหลด", "ลิงก์", "ลิงค์", "ลิ้ง", "ลิ้งค์", "link", "url", "ไฟล์", "installer", "store", "เว็บ", "website"),
     "login": ("login", "logon", "log", "ล็อกอิน", "ล็อคอิน", "signin", "รหัส", "รหัสผ่าน", "password", "พาสเวิร์ด", "user", "username", "ยูสเซอร์", "lock", "ล็อก", "ล็อค", "locked"),
-    "audio": ("เสียง", "ไมค์", "ไมโครโฟน", "microphone", "mic", "audio", "sound", "ลำโพง", "speaker", "หูฟัง", "headset", "echo", "ได้ยิน"),
+    "audio": ("เสียง", "ไมค์", "ไมโครโฟน", "microphone", "mic", "audio", "sound", "ลำโพง", "speaker", "หูฟัง", "headset", "echo", "ได้ยิน", "มีเสียง", "เสียงสะท้อน", "สะท้อน", "ก้อง", "หอน"),
     "video": ("กล้อง", "camera", "webcam", "ภาพ", "video", "จอ", "หน้าจอ", "screen", "แชร์", "share"),
     "network": ("เชื่อมต่อ", "connect", "connection", "หลุด", "เน็ต", "internet", "network", "server", "เซิร์ฟเวอร์", "vpn", "firewall", "timeout"),
     "broken": ("error", "failed", "fail", "ค้าง", "เด้ง", "เสีย", "ปัญหา", "problem", "broken", "can't", "cannot", "ไม่ผ่าน"),
@@ -85,10 +85,18 @@ def concepts(tokens: Sequence[str]) -> list[str]:
     delete + old version is uninstall.
     """
     found: list[str] = []
+    # Two-word entries ("วันไหน", "ศูนย์บริการ") are matched on adjacent tokens,
+    # so the segmenter's dictionary does not have to change for them.
+    for first, second in itertools.pairwise(tokens):
+        found.extend(LEXICON.get(first + second, ()))
     scope = 0
     for tok in tokens:
-        if tok in _NEGATORS:
+        # "ไม่ต้องการ", "ไม่อยาก", "ไม่รับ" come as one token; "…ไม่ได้"
+        # (cannot) follows its verb and negates nothing after it.
+        if tok in _NEGATORS or (tok.startswith("ไม่") and tok != "ไม่ได้"):
             scope = _NEGATION_SCOPE
+            for concept in LEXICON.get(tok[3:], ()) if tok.startswith("ไม่") else ():
+                found.append("#not-" + concept[1:])
             continue
         for concept in LEXICON.get(tok, ()):
             found.append(concept)

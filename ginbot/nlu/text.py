@@ -26,6 +26,8 @@ from pythainlp.tokenize import word_tokenize
 from pythainlp.util import Trie
 from pythainlp.util import normalize as _pythainlp_normalize
 
+from ginbot.nlu.lexicon import LEXICON
+
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 # Whitespace-like controls become a space (they separate words); every other
@@ -90,11 +92,16 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(?<![a-z])gin[\s\-_]*conf(?:erence)?(?![a-z])", "ginconference"),
         (r"จิ[นล]\s*คอน(?:เฟอ(?:ร์)?เร้?นซ์?|ฟ)?", "ginconference"),
         # "acu 9" / "gin conference 9": keep the product, write the version as v9.
-        (r"(acuconference|ginconference|(?<![a-z])gin)\s*\.?\s*([89])" + _NOT_DIGIT_AFTER, r"\1 v\2"),
+        # The version always ends up as a separate word " v9 ", even when
+        # glued to Thai ("ลงv9แล้ว"), so it is one token and one char-n-gram word.
+        (r"(acuconference|ginconference|(?<![a-z])gin)\s*\.?\s*([89])" + _NOT_DIGIT_AFTER, r"\1 v\2 "),
         (
             _NOT_LATIN_OR_DIGIT_BEFORE + r"(?:v|ver|version|เวอร์ชัน|รุ่น)\s*\.?\s*([89])" + _NOT_DIGIT_AFTER,
-            r"v\1",
+            r" v\1 ",
         ),
+        # ... and spelt out: "เวอร์ชันแปด", "เวอร์ชั่นเก้า".
+        (r"(?:เวอร์ชัน|รุ่น)\s*แปด", " v8 "),
+        (r"(?:เวอร์ชัน|รุ่น)\s*เก้า", " v9 "),
     )
 )
 
@@ -162,7 +169,6 @@ DOMAIN_WORDS: frozenset[str] = frozenset(
         "แอป",
         "แอพ",
         "ย้ายระบบ",
-        "ยกเลิกการแจ้งเตือน",
         "แจ้งเตือน",
         "เจ้าหน้าที่",
         "คอลเซ็นเตอร์",
@@ -174,6 +180,18 @@ DOMAIN_WORDS: frozenset[str] = frozenset(
 # full name is never typed, so it would only bloat the dictionary.
 _MAX_ABBREVIATION_CHARS = 8
 _MIN_BARE_THAI_CHARS = 2
+
+
+def _lexicon_words() -> frozenset[str]:
+    """Thai lexicon entries the stock dictionary lacks, so they segment whole
+    ("บอท" would otherwise come out as "บอ|ท"). Two-word phrases ("วันไหน")
+    are left out: lexicon.concepts() matches them on adjacent tokens."""
+    stock = thai_words()
+
+    def phrase(word: str) -> bool:
+        return any(word[:i] in stock and word[i:] in stock for i in range(1, len(word)))
+
+    return frozenset(w for w in LEXICON if not w.isascii() and w not in stock and not phrase(w))
 
 
 def dictionary_words(names: Iterable[str]) -> frozenset[str]:
@@ -242,7 +260,7 @@ class WordSet(Trie):
 @lru_cache(maxsize=8)
 def _trie(extra_words: frozenset[str]) -> Trie:
     # Built once per distinct vocabulary (in practice: once per process).
-    return WordSet(thai_words() | DOMAIN_WORDS | extra_words)
+    return WordSet(thai_words() | DOMAIN_WORDS | _lexicon_words() | extra_words)
 
 
 def is_dictionary_word(word: str) -> bool:
@@ -265,5 +283,13 @@ def tokens(text: str, extra_words: frozenset[str] = frozenset()) -> list[str]:
     """
     if not text:
         return []
-    words = word_tokenize(text, custom_dict=_trie(extra_words), engine="newmm", keep_whitespace=False)
-    return [w for w in words if w and not w.isspace()]
+    words = word_tokenize(text, custom_dict=_trie(extra_words), engine="newmm", keep_whitespace=True)
+    # newmm cuts Latin letters from digits ("v9" -> "v", "9"; "win10"); glue
+    # them back when nothing separated them in the text.
+    merged: list[str] = []
+    for word in words:
+        if merged and word.isdigit() and merged[-1].isascii() and merged[-1][-1:].isalpha():
+            merged[-1] += word
+        else:
+            merged.append(word)
+    return [w for w in merged if w and not w.isspace()]

@@ -143,7 +143,9 @@ class LineStub(StubServer):
             request_id = str(uuid.uuid4())
             if key is not None:
                 self.accepted_retry_keys[key] = request_id
-            sent = [{"id": str(uuid.uuid4().int)[:18], "quoteToken": uuid.uuid4().hex} for _ in body["messages"]]
+            sent = [
+                {"id": str(uuid.uuid4().int)[:18], "quoteToken": uuid.uuid4().hex} for _ in body["messages"]
+            ]
             return Answer(200, {"sentMessages": sent}, {"x-line-request-id": request_id})
 
         return send
@@ -173,10 +175,16 @@ def _validate(endpoint: str, body: Mapping[str, Any], retry_key: str | None) -> 
         if message.get("type") == "text":
             text = message.get("text") or ""
             if not text.strip() or utf16_units(text) > MAX_TEXT_UTF16:
-                return {"message": f"Length must be between 1 and {MAX_TEXT_UTF16}", "property": f"messages[{i}].text"}
+                return {
+                    "message": f"Length must be between 1 and {MAX_TEXT_UTF16}",
+                    "property": f"messages[{i}].text",
+                }
         items = (message.get("quickReply") or {}).get("items", [])
         if len(items) > MAX_QUICK_REPLY_ITEMS:
-            return {"message": f"Size must be at most {MAX_QUICK_REPLY_ITEMS}", "property": f"messages[{i}].quickReply.items"}
+            return {
+                "message": f"Size must be at most {MAX_QUICK_REPLY_ITEMS}",
+                "property": f"messages[{i}].quickReply.items",
+            }
         for j, item in enumerate(items):
             label = (item.get("action") or {}).get("label", "")
             if not 1 <= len(label) <= MAX_LABEL:

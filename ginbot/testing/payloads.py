@@ -182,7 +182,9 @@ def telegram_callback_update(
     return {"update_id": _next_update(update_id), "callback_query": query}
 
 
-def telegram_my_chat_member_update(user_id: int, status: str, *, update_id: int | None = None) -> dict[str, Any]:
+def telegram_my_chat_member_update(
+    user_id: int, status: str, *, update_id: int | None = None
+) -> dict[str, Any]:
     """The bot's membership in a private chat changed: ``kicked`` when the person blocked it."""
     bot = {"id": 123456789, "is_bot": True, "first_name": "ginbot", "username": "ginbot_stub_bot"}
     old = "member" if status == "kicked" else "kicked"
@@ -193,7 +195,11 @@ def telegram_my_chat_member_update(user_id: int, status: str, *, update_id: int 
             "from": telegram_user(user_id),
             "date": int(time.time()),
             "old_chat_member": {"user": bot, "status": old},
-            "new_chat_member": {"user": bot, "status": status, **({"until_date": 0} if status == "kicked" else {})},
+            "new_chat_member": {
+                "user": bot,
+                "status": status,
+                **({"until_date": 0} if status == "kicked" else {}),
+            },
         },
     }
 

@@ -24,7 +24,16 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 # Form fields that are text to the platform even when they look like JSON ("123", "[ok]").
 TEXT_FIELDS = frozenset(
-    {"text", "caption", "url", "secret_token", "callback_query_id", "inline_message_id", "parse_mode", "description"}
+    {
+        "text",
+        "caption",
+        "url",
+        "secret_token",
+        "callback_query_id",
+        "inline_message_id",
+        "parse_mode",
+        "description",
+    }
 )
 
 
@@ -194,7 +203,9 @@ class StubServer:
             else:
                 answer = await handle(body, request)
         headers = CIMultiDictProxy(CIMultiDict(request.headers))
-        record = RecordedRequest(request.method, request.path, endpoint, headers, body, answer.status, received_at)
+        record = RecordedRequest(
+            request.method, request.path, endpoint, headers, body, answer.status, received_at
+        )
         self.requests.append(record)
         if self.on_request is not None:
             self.on_request(record)

@@ -49,7 +49,8 @@ def error_body(status: int, description: str | None = None, retry_after: int | N
     body: dict[str, Any] = {
         "ok": False,
         "error_code": status,
-        "description": description or _ERRORS.get(status, f"Error {status}").format(retry_after=retry_after or 1),
+        "description": description
+        or _ERRORS.get(status, f"Error {status}").format(retry_after=retry_after or 1),
     }
     if status == 429:
         body["parameters"] = {"retry_after": retry_after or 1}
@@ -57,7 +58,9 @@ def error_body(status: int, description: str | None = None, retry_after: int | N
 
 
 class TelegramStub(StubServer):
-    def __init__(self, token: str = DEFAULT_TOKEN, *, delay_s: float = 0.0, bot_username: str = "ginbot_stub_bot") -> None:
+    def __init__(
+        self, token: str = DEFAULT_TOKEN, *, delay_s: float = 0.0, bot_username: str = "ginbot_stub_bot"
+    ) -> None:
         super().__init__(delay_s=delay_s)
         self.token = token
         self.bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
@@ -106,7 +109,9 @@ class TelegramStub(StubServer):
         """Like StubServer.fail, with Telegram's error shape; ``to`` is a chat id."""
         if body is None:
             body = error_body(status, description, retry_after)
-        super().fail(endpoint, status, times=times, body=body, headers=headers, to=None if to is None else str(to))
+        super().fail(
+            endpoint, status, times=times, body=body, headers=headers, to=None if to is None else str(to)
+        )
 
     def queue_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an Update for getUpdates; an ``update_id`` is assigned when missing."""
@@ -169,7 +174,9 @@ class TelegramStub(StubServer):
     async def _m_setWebhook(self, body: dict[str, Any], request: web.Request) -> Answer:
         url = str(body.get("url", ""))
         if url and not url.startswith("https://"):
-            return Answer(400, error_body(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"))
+            return Answer(
+                400, error_body(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+            )
         self.webhook_url = url
         self.webhook_secret = body.get("secret_token")
         return Answer(200, {"ok": True, "result": True, "description": "Webhook was set"})
@@ -181,7 +188,13 @@ class TelegramStub(StubServer):
         return Answer(200, {"ok": True, "result": True, "description": "Webhook was deleted"})
 
     async def _m_getWebhookInfo(self, body: dict[str, Any], request: web.Request) -> Answer:
-        return self._ok({"url": self.webhook_url, "has_custom_certificate": False, "pending_update_count": len(self._updates)})
+        return self._ok(
+            {
+                "url": self.webhook_url,
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            }
+        )
 
     async def _m_setMyCommands(self, body: dict[str, Any], request: web.Request) -> Answer:
         self.commands = list(body.get("commands") or [])
@@ -196,7 +209,12 @@ class TelegramStub(StubServer):
 
     async def _m_answerCallbackQuery(self, body: dict[str, Any], request: web.Request) -> Answer:
         if not body.get("callback_query_id"):
-            return Answer(400, error_body(400, "Bad Request: query is too old and response timeout expired or query ID is invalid"))
+            return Answer(
+                400,
+                error_body(
+                    400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+                ),
+            )
         return self._ok(True)
 
     async def _m_sendMessage(self, body: dict[str, Any], request: web.Request) -> Answer:
@@ -232,7 +250,10 @@ class TelegramStub(StubServer):
         if self.webhook_url:
             return Answer(
                 409,
-                error_body(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"),
+                error_body(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+                ),
             )
         offset = int(body.get("offset") or 0)
         limit = int(body.get("limit") or 100)

@@ -53,7 +53,9 @@ class BackgroundTasks:
         for task in pending:
             task.cancel()
         if pending:
-            log.warning("shutdown: cancelled %d background tasks still running after %.0f s", len(pending), grace_s)
+            log.warning(
+                "shutdown: cancelled %d background tasks still running after %.0f s", len(pending), grace_s
+            )
             await asyncio.wait(pending)
         return len(pending)
 

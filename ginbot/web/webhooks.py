@@ -165,7 +165,9 @@ async def _prune_periodically(db: Database) -> None:
 # --- routes -----------------------------------------------------------------------------------------------
 
 
-def _refuse(channel: str, reason: str, error: type[web.HTTPException], why: str, request: web.Request) -> NoReturn:
+def _refuse(
+    channel: str, reason: str, error: type[web.HTTPException], why: str, request: web.Request
+) -> NoReturn:
     log.warning("%s webhook refused (%s) from %s: %s", channel, error.status_code, request.remote, why)
     metrics.count_rejection(channel, reason)
     raise error(text=why)
@@ -211,7 +213,13 @@ async def line_webhook(request: web.Request) -> web.Response:
         _refuse("line", "bad_signature", web.HTTPUnauthorized, "wrong X-Line-Signature", request)
     except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         # Signed by LINE's secret but not a webhook payload: nothing to do, and retrying will not help.
-        _refuse("line", "malformed", web.HTTPBadRequest, f"not a LINE webhook body ({type(exc).__name__})", request)
+        _refuse(
+            "line",
+            "malformed",
+            web.HTTPBadRequest,
+            f"not a LINE webhook body ({type(exc).__name__})",
+            request,
+        )
     spawn = request.app[CHANNELS_KEY].tasks.spawn
     try:
         for event in events:

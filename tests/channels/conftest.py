@@ -41,9 +41,7 @@ class RecordingBot:
 
     def __init__(self) -> None:
         self.messages: list[IncomingMessage] = []
-        self.answer: Callable[[IncomingMessage], list[Reply]] = lambda m: [
-            Reply(f"ได้รับ: {m.text}", BUTTONS)
-        ]
+        self.answer: Callable[[IncomingMessage], list[Reply]] = lambda m: [Reply(f"ได้รับ: {m.text}", BUTTONS)]
         self.fail_next = 0
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:

@@ -48,7 +48,9 @@ async def say_on_line(served: Served, *events: dict[str, object]) -> None:
 
 async def say_on_telegram(served: Served, chat: int, text: str) -> None:
     body = json.dumps(telegram_text_update(chat, text)).encode()
-    assert (await served.post("/telegram/webhook", body, telegram_headers(TELEGRAM_WEBHOOK_SECRET))).status == 200
+    assert (
+        await served.post("/telegram/webhook", body, telegram_headers(TELEGRAM_WEBHOOK_SECRET))
+    ).status == 200
     await served.settle()
 
 
@@ -73,7 +75,9 @@ async def test_telegram_command_and_question_are_answered_by_the_real_bot(
     seeded: Database, telegram_stub: TelegramStub, nlu: Nlu, content: Content
 ) -> None:
     settings = channel_settings(
-        telegram=telegram_stub, GINBOT_PUBLIC_URL=PUBLIC_URL, GINBOT_TELEGRAM_WEBHOOK_SECRET=TELEGRAM_WEBHOOK_SECRET
+        telegram=telegram_stub,
+        GINBOT_PUBLIC_URL=PUBLIC_URL,
+        GINBOT_TELEGRAM_WEBHOOK_SECRET=TELEGRAM_WEBHOOK_SECRET,
     )
     chat = 7_070_707
     async with serve(settings, seeded, real_bot(seeded, nlu, content)) as served:

@@ -47,7 +47,9 @@ async def test_push_whose_answer_was_lost_is_retried_and_delivered_once(
     assert line_stub.texts_to(USER) == ["แจ้งเตือน: ใช้ v8 ได้ถึงวันที่ 6 กรกฎาคม 2563"]
 
 
-async def test_push_is_retried_on_server_errors_with_the_same_key(line: LineChannel, line_stub: LineStub) -> None:
+async def test_push_is_retried_on_server_errors_with_the_same_key(
+    line: LineChannel, line_stub: LineStub
+) -> None:
     line_stub.fail("push", 500, times=2)
     await line.send(USER, None, [Reply("สวัสดีค่ะ")])
     attempts = line_stub.calls("push")
@@ -57,7 +59,9 @@ async def test_push_is_retried_on_server_errors_with_the_same_key(line: LineChan
 
 
 @pytest.mark.parametrize("status", [400, 403])
-async def test_push_refused_for_good_is_not_retried(line: LineChannel, line_stub: LineStub, status: int) -> None:
+async def test_push_refused_for_good_is_not_retried(
+    line: LineChannel, line_stub: LineStub, status: int
+) -> None:
     line_stub.fail("push", status)
     await line.send(USER, None, [Reply("สวัสดีค่ะ")])
     assert [a.status for a in line_stub.calls("push")] == [status]
@@ -70,7 +74,9 @@ async def test_monthly_quota_is_not_retried(line: LineChannel, line_stub: LineSt
     assert [a.status for a in line_stub.calls("push")] == [429]
 
 
-async def test_reply_goes_first_and_only_the_overflow_is_pushed(line: LineChannel, line_stub: LineStub) -> None:
+async def test_reply_goes_first_and_only_the_overflow_is_pushed(
+    line: LineChannel, line_stub: LineStub
+) -> None:
     await line.send(USER, "token-1", [Reply(f"ข้อความ {i}") for i in range(7)])
     assert line_stub.reply_texts("token-1") == [f"ข้อความ {i}" for i in range(5)]
     assert line_stub.texts_to(USER) == ["ข้อความ 5", "ข้อความ 6"]

@@ -49,7 +49,9 @@ async def test_signed_text_reaches_the_core_and_its_answer_comes_back_as_a_reply
     (message,) = reply.body["messages"]
     assert message["text"] == f"ได้รับ: {QUESTION}"
     items = message["quickReply"]["items"]
-    assert [(i["action"]["label"], i["action"]["text"]) for i in items] == [(q.label, q.text) for q in BUTTONS]
+    assert [(i["action"]["label"], i["action"]["text"]) for i in items] == [
+        (q.label, q.text) for q in BUTTONS
+    ]
     assert line_stub.calls("push") == []
 
 
@@ -108,7 +110,9 @@ async def test_oversized_body_is_refused_with_413_before_anything_else(
     assert (await count_rows(sqlite_db))["processed_events"] == 0
 
 
-async def test_redelivered_event_is_answered_once(sqlite_db: Database, line_stub: LineStub, bot: RecordingBot) -> None:
+async def test_redelivered_event_is_answered_once(
+    sqlite_db: Database, line_stub: LineStub, bot: RecordingBot
+) -> None:
     event_id = new_event_id()
     first = line_text_event(USER, QUESTION, webhook_event_id=event_id)
     again = line_text_event(USER, QUESTION, webhook_event_id=event_id, redelivery=True)
@@ -125,7 +129,9 @@ async def test_redelivery_after_a_restart_is_not_answered_again(db: Database, li
     event_id = new_event_id()
     before, after = RecordingBot(), RecordingBot()
     async with serve(channel_settings(line_stub), db, before) as served:
-        await served.post("/line/webhook", *signed(line_text_event(USER, QUESTION, webhook_event_id=event_id)))
+        await served.post(
+            "/line/webhook", *signed(line_text_event(USER, QUESTION, webhook_event_id=event_id))
+        )
         await served.settle()
     # A new process on the same database: the memory of the first one is gone, the table is not.
     async with serve(channel_settings(line_stub), db, after) as served:
@@ -206,7 +212,9 @@ async def test_follow_greets_and_unfollow_is_passed_on_without_an_answer(
     assert len(line_stub.requests) == 1  # nothing is sent to someone who blocked the bot
 
 
-async def test_postback_data_is_handled_as_text(sqlite_db: Database, line_stub: LineStub, bot: RecordingBot) -> None:
+async def test_postback_data_is_handled_as_text(
+    sqlite_db: Database, line_stub: LineStub, bot: RecordingBot
+) -> None:
     async with serve(channel_settings(line_stub), sqlite_db, bot) as served:
         await served.post("/line/webhook", *signed(line_postback_event(USER, "กลุ่ม 2 ย้ายวันไหน")))
         await served.settle()
@@ -229,7 +237,9 @@ async def test_standby_group_and_unknown_events_ask_nothing(
     sqlite_db: Database, line_stub: LineStub, bot: RecordingBot
 ) -> None:
     standby = line_text_event(USER, QUESTION, mode="standby")
-    group = line_text_event(USER, QUESTION, source={"type": "group", "groupId": "C" + "1" * 32, "userId": USER})
+    group = line_text_event(
+        USER, QUESTION, source={"type": "group", "groupId": "C" + "1" * 32, "userId": USER}
+    )
     unknown = {**line_follow_event(USER), "type": "somethingNew"}
     async with serve(channel_settings(line_stub), sqlite_db, bot) as served:
         resp = await served.post("/line/webhook", *signed(standby, group, unknown))
@@ -260,7 +270,9 @@ async def test_core_failure_apologises_and_lets_a_redelivery_try_again(
     bot.fail_next = 1
     event_id = new_event_id()
     async with serve(channel_settings(line_stub), sqlite_db, bot) as served:
-        await served.post("/line/webhook", *signed(line_text_event(USER, QUESTION, webhook_event_id=event_id)))
+        await served.post(
+            "/line/webhook", *signed(line_text_event(USER, QUESTION, webhook_event_id=event_id))
+        )
         await served.settle()
         redelivered = line_text_event(USER, QUESTION, webhook_event_id=event_id, redelivery=True)
         await served.post("/line/webhook", *signed(redelivered))

@@ -33,7 +33,9 @@ def test_emoji_count_twice() -> None:
     assert split_text("🙏" * 5, 4) == ["🙏🙏", "🙏🙏", "🙏"]
 
 
-@given(st.text(alphabet=st.sampled_from("กขคงจ่้ีั ะา\n🙏ab"), max_size=400), st.integers(min_value=2, max_value=60))
+@given(
+    st.text(alphabet=st.sampled_from("กขคงจ่้ีั ะา\n🙏ab"), max_size=400), st.integers(min_value=2, max_value=60)
+)
 def test_pieces_fit_and_keep_every_visible_character_in_order(text: str, limit: int) -> None:
     pieces = split_text(text, limit)
     assert all(0 < utf16_len(p) <= limit for p in pieces)

@@ -22,13 +22,19 @@ async def test_polling_gets_an_update_from_get_updates_and_answers_it(
         await telegram_stub.wait_for("sendMessage", count=2)
         await served.settle()
 
-    assert telegram_stub.webhook_url == ""  # polling removed the webhook first, or getUpdates would be refused
+    assert (
+        telegram_stub.webhook_url == ""
+    )  # polling removed the webhook first, or getUpdates would be refused
     assert [(m.kind, m.text) for m in bot.messages] == [(Kind.FOLLOW, ""), (Kind.TEXT, "กรมสรรพากรย้ายวันไหน")]
     assert telegram_stub.texts_to(CHAT) == ["ได้รับ:", "ได้รับ: กรมสรรพากรย้ายวันไหน"]
-    assert telegram_stub.pending_updates == 0  # confirmed with the next offset, so a restart will not see them
+    assert (
+        telegram_stub.pending_updates == 0
+    )  # confirmed with the next offset, so a restart will not see them
 
 
-async def test_no_webhook_route_in_polling_mode(sqlite_db: Database, telegram_stub: TelegramStub, bot: RecordingBot) -> None:
+async def test_no_webhook_route_in_polling_mode(
+    sqlite_db: Database, telegram_stub: TelegramStub, bot: RecordingBot
+) -> None:
     async with serve(channel_settings(telegram=telegram_stub), sqlite_db, bot) as served:
         await served.telegram_started()
         resp = await served.client.post("/telegram/webhook", json={"update_id": 1})

@@ -33,7 +33,9 @@ def webhook_settings(telegram_stub: TelegramStub, **env: str) -> Settings:
     )
 
 
-async def deliver(served: Served, update: dict[str, object], secret: str | None = TELEGRAM_WEBHOOK_SECRET) -> int:
+async def deliver(
+    served: Served, update: dict[str, object], secret: str | None = TELEGRAM_WEBHOOK_SECRET
+) -> int:
     resp = await served.post("/telegram/webhook", json.dumps(update).encode(), telegram_headers(secret))
     await served.settle()
     return int(resp.status)
@@ -47,7 +49,14 @@ async def test_startup_registers_the_webhook_with_its_secret_and_the_command_men
         health = await (await served.client.get("/healthz")).json()
     assert telegram_stub.webhook_url == f"{PUBLIC_URL}/telegram/webhook"
     assert telegram_stub.webhook_secret == TELEGRAM_WEBHOOK_SECRET
-    assert [c["command"] for c in telegram_stub.commands] == ["start", "help", "agency", "subscribe", "unsubscribe", "forget"]
+    assert [c["command"] for c in telegram_stub.commands] == [
+        "start",
+        "help",
+        "agency",
+        "subscribe",
+        "unsubscribe",
+        "forget",
+    ]
     assert health["channel_status"]["telegram"] == "ready"
 
 
@@ -108,7 +117,9 @@ async def test_tapping_a_button_sends_its_text_and_stops_the_spinner(
     sqlite_db: Database, telegram_stub: TelegramStub, bot: RecordingBot
 ) -> None:
     long_name = "สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน)"  # 126 bytes: too long for callback_data
-    bot.answer = lambda m: [Reply("ท่านหมายถึงหน่วยงานใดคะ?", (QuickReply("สพร.", long_name), QuickReply("กลุ่ม 2", "กลุ่ม 2")))]
+    bot.answer = lambda m: [
+        Reply("ท่านหมายถึงหน่วยงานใดคะ?", (QuickReply("สพร.", long_name), QuickReply("กลุ่ม 2", "กลุ่ม 2")))
+    ]
     async with serve(webhook_settings(telegram_stub), sqlite_db, bot) as served:
         await served.telegram_started()
         await deliver(served, telegram_text_update(CHAT, "ย้ายวันไหน"))
@@ -159,7 +170,9 @@ async def test_sticker_gets_a_polite_request_to_type(
     assert "กรุณาพิมพ์คำถาม" in text
 
 
-async def test_a_retried_update_is_answered_once(sqlite_db: Database, telegram_stub: TelegramStub, bot: RecordingBot) -> None:
+async def test_a_retried_update_is_answered_once(
+    sqlite_db: Database, telegram_stub: TelegramStub, bot: RecordingBot
+) -> None:
     update = telegram_text_update(CHAT, QUESTION)
     async with serve(webhook_settings(telegram_stub), sqlite_db, bot) as served:
         await served.telegram_started()
@@ -169,7 +182,9 @@ async def test_a_retried_update_is_answered_once(sqlite_db: Database, telegram_s
     assert len(telegram_stub.sent_messages(CHAT)) == 1
 
 
-async def test_flood_control_is_waited_out_once(sqlite_db: Database, telegram_stub: TelegramStub, bot: RecordingBot) -> None:
+async def test_flood_control_is_waited_out_once(
+    sqlite_db: Database, telegram_stub: TelegramStub, bot: RecordingBot
+) -> None:
     telegram_stub.fail("sendMessage", 429, retry_after=1)
     async with serve(webhook_settings(telegram_stub), sqlite_db, bot) as served:
         await served.telegram_started()
@@ -188,7 +203,9 @@ async def test_a_person_who_blocked_the_bot_meanwhile_is_reported_to_the_core(
     assert [m.kind for m in bot.messages] == [Kind.TEXT, Kind.UNFOLLOW]
 
 
-async def test_public_url_without_a_webhook_secret_refuses_to_start(sqlite_db: Database, telegram_stub: TelegramStub) -> None:
+async def test_public_url_without_a_webhook_secret_refuses_to_start(
+    sqlite_db: Database, telegram_stub: TelegramStub
+) -> None:
     from ginbot.web.app import create_app
 
     settings = channel_settings(telegram=telegram_stub, GINBOT_PUBLIC_URL=PUBLIC_URL)

@@ -55,7 +55,9 @@ async def test_reply_tokens_are_single_use(api: AsyncMessagingApi, line_stub: Li
     assert line_stub.reply_texts("t1") == ["หนึ่ง"]
 
 
-async def test_scripted_failures_hit_only_their_recipient(api: AsyncMessagingApi, line_stub: LineStub) -> None:
+async def test_scripted_failures_hit_only_their_recipient(
+    api: AsyncMessagingApi, line_stub: LineStub
+) -> None:
     line_stub.fail("push", 500, to="U2")
     await api.push_message(PushMessageRequest(to="U1", messages=[text("a")]))  # type: ignore[list-item]
     with pytest.raises(ApiException) as failed:
@@ -67,7 +69,9 @@ async def test_scripted_failures_hit_only_their_recipient(api: AsyncMessagingApi
 
 async def test_multicast_counts_every_recipient(api: AsyncMessagingApi, line_stub: LineStub) -> None:
     users = [f"U{i}" for i in range(3)]
-    await api.multicast(MulticastRequest(to=users, messages=[text("ประกาศ")]), x_line_retry_key=str(uuid.uuid4()))  # type: ignore[list-item]
+    await api.multicast(
+        MulticastRequest(to=users, messages=[text("ประกาศ")]), x_line_retry_key=str(uuid.uuid4())
+    )  # type: ignore[list-item]
     assert all(line_stub.delivered[u] == 1 for u in users)
 
 
@@ -80,7 +84,9 @@ async def test_multicast_counts_every_recipient(api: AsyncMessagingApi, line_stu
     ],
     ids=["six-messages", "text-too-long", "retry-key-not-uuid"],
 )
-async def test_what_line_refuses_is_refused(line_stub: LineStub, body: dict[str, object], headers: dict[str, str]) -> None:
+async def test_what_line_refuses_is_refused(
+    line_stub: LineStub, body: dict[str, object], headers: dict[str, str]
+) -> None:
     async with aiohttp.ClientSession() as http:
         resp = await http.post(
             f"{line_stub.url}/v2/bot/message/push",

@@ -20,7 +20,9 @@ async def bot(telegram_stub: TelegramStub) -> AsyncIterator[Bot]:
         yield bot
 
 
-async def test_form_encoded_parameters_are_read_back_as_telegram_would(bot: Bot, telegram_stub: TelegramStub) -> None:
+async def test_form_encoded_parameters_are_read_back_as_telegram_would(
+    bot: Bot, telegram_stub: TelegramStub
+) -> None:
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("กลุ่ม 2", callback_data="t:กลุ่ม 2")]])
     message = await bot.send_message(42, "123", reply_markup=markup)
     (sent,) = telegram_stub.sent_messages(42)
@@ -29,7 +31,9 @@ async def test_form_encoded_parameters_are_read_back_as_telegram_would(bot: Bot,
     assert message.text == "123" and message.chat.id == 42
 
 
-async def test_flood_control_and_blocked_chats_raise_what_ptb_raises(bot: Bot, telegram_stub: TelegramStub) -> None:
+async def test_flood_control_and_blocked_chats_raise_what_ptb_raises(
+    bot: Bot, telegram_stub: TelegramStub
+) -> None:
     telegram_stub.fail("sendMessage", 429, retry_after=3)
     telegram_stub.fail("sendMessage", 403, to=7)
     with pytest.raises(RetryAfter) as flood:

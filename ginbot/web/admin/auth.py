@@ -105,10 +105,10 @@ def _safe_next(value: object) -> str:
 
 
 async def _signin_page(
-    request: web.Request, *, error: str = "", name: str = "", status: int = 200
+    request: web.Request, *, next_path: object, error: str = "", name: str = "", status: int = 200
 ) -> web.Response:
     token = request.cookies.get(SIGNIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    values = {"signin_csrf": token, "error": error, "name": name, "next": _safe_next(request.query.get("next"))}
+    values = {"signin_csrf": token, "error": error, "name": name, "next": _safe_next(next_path)}
     response = await views.render(request, "signin.html", values, status=status)
     response.set_cookie(
         SIGNIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", secure=secure_cookies(request),
@@ -122,7 +122,7 @@ async def signin_form(request: web.Request) -> web.StreamResponse:
         me = await sessions.find_session(session, request.cookies.get(SESSION_COOKIE, ""), context.real_now())
     if me is not None:
         return see_other(_safe_next(request.query.get("next")))
-    return await _signin_page(request)
+    return await _signin_page(request, next_path=request.query.get("next"))
 
 
 def _refusal_text(result: accounts.SignIn) -> str:
@@ -150,7 +150,9 @@ async def signin(request: web.Request) -> web.StreamResponse:
             await audit.record(session, audit.SIGN_IN, staff_name=result.staff.name, ip=ip)
     if token is None:
         status = 401 if result.refusal is accounts.Refusal.WRONG else 429
-        page = await _signin_page(request, error=_refusal_text(result), name=name, status=status)
+        page = await _signin_page(
+            request, next_path=form.get("next"), error=_refusal_text(result), name=name, status=status
+        )
         if status == 429:
             page.headers["Retry-After"] = str(int(result.retry_after_s) + 1)
         return page

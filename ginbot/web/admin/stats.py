@@ -130,8 +130,10 @@ async def messages_per_day(session: AsyncSession, today: date, days: int, tz: Zo
     if session.get_bind().dialect.name == "postgresql":
         day = func.date(func.timezone(str(tz), MessageLog.created_at))
     else:
-        # SQLite keeps the wall time it was handed, and the bot logs Bangkok time (Clock.now()).
-        day = func.date(MessageLog.created_at)
+        # SQLite stores the wall time without its offset; ginbot's convention is to store UTC (see
+        # delivery/store.py), so shift by the zone's offset (Bangkok has no daylight saving: one fixed shift).
+        offset = since.utcoffset() or timedelta(0)
+        day = func.date(MessageLog.created_at, f"{int(offset.total_seconds() // 60):+d} minutes")
     rows = await session.execute(
         select(day, func.count(), func.coalesce(func.sum(case((MessageLog.answered.is_(False), 1), else_=0)), 0))
         .where(MessageLog.created_at >= since)

@@ -1,0 +1,42 @@
+"""Dashboard figures computed in the database, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from ginbot.db.session import Database
+from ginbot.delivery.policy import parse_policy
+from ginbot.web.admin import stats
+from tests.web.admin.conftest import log_messages
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+async def test_messages_are_counted_by_bangkok_day(db: Database) -> None:
+    # 23:30 and 00:30 in Bangkok are 16:30 and 17:30 UTC of the same UTC day, but two Bangkok days.
+    await log_messages(db, [("ก", "greet", 0.9, True)], at=datetime(2020, 7, 1, 16, 30, tzinfo=UTC))
+    await log_messages(db, [("ข", "fallback", 0.2, False), ("ค", "greet", 0.9, True)], at=datetime(2020, 7, 1, 17, 30, tzinfo=UTC))
+    await log_messages(db, [("ง", "greet", 0.9, True)], at=datetime(2020, 6, 19, 12, 0, tzinfo=UTC))  # too old
+    async with db.session() as session:
+        days = await stats.messages_per_day(session, date(2020, 7, 3), 14, BANGKOK)
+    assert len(days) == 14 and days[0].day == date(2020, 6, 20) and days[-1].day == date(2020, 7, 3)
+    by_day = {d.day: (d.total, d.unanswered) for d in days if d.total}
+    assert by_day == {date(2020, 7, 1): (1, 0), date(2020, 7, 2): (2, 1)}
+    assert stats.fallback_rate(days) == (1, 3)
+
+
+def test_upcoming_reminders_are_the_next_moments_per_cohort() -> None:
+    policy = parse_policy({
+        "send_time": "09:00",
+        "reminders": [
+            {"id": "7d", "anchor": "last_v8_date", "days_before": 7, "text": "อีก {days_left} วัน"},
+            {"id": "day", "anchor": "migration_date", "days_before": 0, "text": "วันนี้"},
+        ],
+    })  # fmt: skip
+    cohorts = [(1, date(2020, 6, 30), date(2020, 7, 1)), (2, date(2020, 7, 6), date(2020, 7, 7))]
+    now = datetime(2020, 7, 1, 12, 0, tzinfo=BANGKOK)  # after cohort 1's move-day reminder at 09:00
+    found = stats.upcoming_reminders(policy, cohorts, {1: 14, 2: 82}, now)
+    assert [(u.rule_id, u.cohort, u.due.date(), u.agencies) for u in found] == [("day", 2, date(2020, 7, 7), 82)]
+    earlier = stats.upcoming_reminders(policy, cohorts, {1: 14, 2: 82}, datetime(2020, 6, 23, 8, 0, tzinfo=BANGKOK))
+    assert [(u.rule_id, u.cohort) for u in earlier] == [("7d", 1), ("7d", 2), ("day", 1), ("day", 2)]
