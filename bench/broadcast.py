@@ -57,6 +57,12 @@ def stats(url: str) -> dict[str, object]:
         return json.loads(resp.read())
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -133,6 +139,7 @@ async def run_one(n: int, args: argparse.Namespace, urls: dict[str, str]) -> dic
                 raise RuntimeError(f"not done after {args.timeout_s} s ({left} of {total} left); see {log}")
         elapsed_s = time.monotonic() - started
         peak_mb = rss_mb(worker.pid, "VmHWM")
+        worker_cpu_s = cpu_s(worker.pid)
         worker.send_signal(signal.SIGTERM)
         worker.wait(60)
         line_after, tg_after = stats(urls["line"]), stats(urls["telegram"])
@@ -159,6 +166,8 @@ async def run_one(n: int, args: argparse.Namespace, urls: dict[str, str]) -> dic
         "line_multicasts": delta("multicasts", line_after, line_before),
         "line_messages": delta("messages", line_after, line_before),
         "peak_rss_mb": round(peak_mb, 1),
+        "worker_cpu_s": round(worker_cpu_s, 1),
+        "worker_cpu_ms_per_message": round(1000 * worker_cpu_s / max(1, n), 2),
         "rss_mb_at_start_mid_end": [
             round(rss_samples[0], 1),
             round(rss_samples[len(rss_samples) // 2], 1),

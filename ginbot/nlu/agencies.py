@@ -1,90 +1,41 @@
 """Find which government agency a message names: exact names first, then typos.
 
-Pure given the agency table (``load_agencies_csv`` is the only I/O). Works on
-``normalise()``d text and its tokens, which the engine computes once.
+Pure given the agency table (see agency_table.py). Works on ``normalise()``d
+text and its tokens, which the engine computes once.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from pathlib import Path
 from typing import Literal
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from ginbot.nlu.agency_table import (
+    ORG_PREFIXES,
+    AgencyCandidate,
+    AgencyEntry,
+    AgencyResolution,
+    Mention,
+    load_agencies_csv,
+    name_cores,
+    surface_forms,
+)
 from ginbot.nlu.text import dictionary_words, is_dictionary_word, normalise, tokens
 
-
-@dataclass(frozen=True)
-class AgencyEntry:
-    id: str
-    name_th: str
-    abbr_th: str
-    name_en: str
-    abbr_en: str
-    ministry_th: str
-    cohort: int
-    aliases: tuple[str, ...] = ()
-
-    def surface_names(self) -> tuple[str, ...]:
-        """Every name people may type for this agency (raw, not normalised)."""
-        names = (self.name_th, self.abbr_th, self.name_en, self.abbr_en, *self.aliases)
-        return tuple(n for n in names if n and n.strip())
-
-
-@dataclass(frozen=True)
-class AgencyCandidate:
-    id: str
-    name_th: str
-    score: float
-    # True for "did you mean" guesses below the acceptance cutoff: the caller
-    # may offer them, but must not act on them.
-    suggestion: bool = False
-
-
-@dataclass(frozen=True)
-class Mention:
-    """Where an agency is named in the normalised text (1.0 = exact)."""
-
-    start: int
-    end: int
-    entry: AgencyEntry
-    score: float
-
-
-@dataclass(frozen=True)
-class AgencyResolution:
-    mentions: tuple[Mention, ...]  # accepted mentions, for masking
-    candidates: tuple[AgencyCandidate, ...]  # best first; several when ambiguous
-
-
-def load_agencies_csv(path: Path) -> list[AgencyEntry]:
-    """Read ``data/agencies.csv`` (id,name_th,abbr_th,name_en,abbr_en,ministry_th,cohort,aliases)."""
-    entries: list[AgencyEntry] = []
-    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            try:
-                cohort = int(row["cohort"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError(f"{path}: line {line}: column cohort: not a number") from exc
-            field = {
-                k: (row.get(k) or "").strip() for k in ("id", "name_th", "abbr_th", "name_en", "abbr_en")
-            }
-            entries.append(
-                AgencyEntry(
-                    **field,
-                    ministry_th=(row.get("ministry_th") or "").strip(),
-                    cohort=cohort,
-                    aliases=tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()),
-                )
-            )
-    return entries
+__all__ = [
+    "AgencyCandidate",
+    "AgencyEntry",
+    "AgencyMatcher",
+    "AgencyResolution",
+    "Mention",
+    "load_agencies_csv",
+]
 
 
 # Thai surfaces this short (abbreviations such as "อย.", "สคบ", "กปภ") occur
@@ -122,29 +73,12 @@ _MAX_FUZZY_CANDIDATES = 12
 
 _LATIN_WORD = re.compile(r"[a-z0-9]")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
-_PARENTHESISED = re.compile(r"\s*\([^)]*\)")
-# English names are official forms nobody types in full: "The Revenue
-# Department", "State Audit Office of the Kingdom of Thailand".
-_ENGLISH_TRIMS = (re.compile(r"^the\s+"), re.compile(r"(?:,|\s+of)?\s+(?:the\s+kingdom\s+of\s+)?thailand$"))
-
 # "Xฯ" (ไปยาลน้อย) abbreviates a name that starts with X. The stem must be
 # long enough to say something ("กรมฯ" alone names nobody).
 _CUT_SHORT = re.compile(r"(?P<stem>[\u0e01-\u0e2e\u0e30-\u0e4e]{3,})ฯ")
 _CUT_SHORT_SCORE = 0.95
 # A stem shared by more agencies than this is a generic word, not a name.
 _CUT_SHORT_MAX = 3
-_ORG_PREFIXES = ("กรมการ", "กรม", "สำนักงานคณะกรรมการ", "สำนักงาน", "สำนัก", "การ")
-
-
-def _cores(form: str) -> set[str]:
-    """A Thai name with and without its organisational prefix(es)."""
-    cores = {form.rstrip("ฯ")}
-    for prefix in _ORG_PREFIXES:
-        if form.startswith(prefix) and len(form) > len(prefix) + 2:
-            cores.add(form[len(prefix) :].rstrip("ฯ"))
-    return cores
-
-
 _Boundary = Literal["none", "tokens", "spaces", "latin"]
 
 
@@ -157,19 +91,6 @@ class _Surface:
 
 def _trigrams(text: str) -> set[str]:
     return {text[i : i + 3] for i in range(len(text) - 2)}
-
-
-def surface_forms(raw: str) -> set[str]:
-    """Normalised forms of one name: as written, without its dot, without a
-    parenthesised suffix ("(องค์การมหาชน)"), and English without "The"."""
-    norm = normalise(raw)
-    forms = {norm, norm.rstrip("."), normalise(_PARENTHESISED.sub("", raw))}
-    for form in list(forms):
-        if form.isascii():
-            for trim in _ENGLISH_TRIMS:
-                form = trim.sub("", form)
-            forms.add(form)
-    return {f for f in forms if len(f) >= 2}
 
 
 def _overlaps(a: Mention, b: Mention) -> bool:
@@ -193,7 +114,7 @@ class AgencyMatcher:
             for form in forms:
                 self._add_surface(form, entry)
             self._cores[entry.id] = tuple(
-                {core for form in forms if not form.isascii() for core in _cores(form)}
+                {core for form in forms if not form.isascii() for core in name_cores(form)}
             )
 
     def _add_surface(self, form: str, entry: AgencyEntry) -> None:
@@ -224,18 +145,22 @@ class AgencyMatcher:
         """Mentions and candidates in already normalised and segmented text."""
         spans = _token_spans(norm, toks)
         mentions = self._exact(norm, spans)
-        accepted, guesses = self._fuzzy_hits(norm, spans)
+        accepted, guesses = self._fuzzy_hits(norm, spans, skip={m.entry.id for m in mentions})
         accepted += self._cut_short(norm)
-        # A typo'd long name beats the shorter exact name inside it:
-        # "กรมทางหลวงชนบถ" is กรมทางหลวงชนบท, not the exact "กรมทางหลวง".
-        for hit in sorted(accepted, key=lambda m: (m.start - m.end, m.start)):
-            inside = [m for m in mentions if _overlaps(m, hit)]
-            if any(m.entry.id == hit.entry.id for m in inside):
-                continue
-            if inside and all((m.start, m.end) == (hit.start, hit.end) for m in inside):
-                mentions.append(hit)  # the same words name another agency too: ambiguous
-            elif all(hit.end - hit.start > m.end - m.start for m in inside):
-                mentions = [m for m in mentions if m not in inside] + [hit]
+        # Inexact hits on the same words form one group ("ทางหลวงฯ": กรมทางหลวง
+        # or กรมทางหลวงชนบท). A group longer than the exact names it overlaps
+        # replaces them: "กรมทางหลวงชนบถ" is กรมทางหลวงชนบท, not the exact
+        # "กรมทางหลวง" inside it. Equal spans add to the ambiguity.
+        groups: dict[tuple[int, int], list[Mention]] = {}
+        for hit in accepted:
+            groups.setdefault((hit.start, hit.end), []).append(hit)
+        for (start, end), hits in sorted(groups.items(), key=lambda g: (g[0][0] - g[0][1], g[0][0])):
+            inside = [m for m in mentions if m.start < end and start < m.end]
+            if all((m.start, m.end) == (start, end) for m in inside):
+                named = {m.entry.id for m in inside}
+                mentions += [h for h in hits if h.entry.id not in named]
+            elif all(end - start > m.end - m.start for m in inside):
+                mentions = [m for m in mentions if m not in inside] + hits
         if mentions:
             ordered = sorted(mentions, key=lambda m: (-m.score, m.start - m.end, m.start, m.entry.id))
             top = ordered[0].score
@@ -254,33 +179,39 @@ class AgencyMatcher:
         hits: list[Mention] = []
         for found in _CUT_SHORT.finditer(norm):
             stem = found["stem"]
-            if stem in _ORG_PREFIXES:
+            if stem in ORG_PREFIXES:
                 continue
-            named = [e for e in self.entries if any(c.startswith(stem) and c != stem for c in self._cores[e.id])]
+            named = [e for e in self.entries if any(c.startswith(stem) for c in self._cores[e.id])]
             if len(named) <= _CUT_SHORT_MAX:
                 hits += [Mention(found.start(), found.end(), e, _CUT_SHORT_SCORE) for e in named]
         return hits
 
     def _exact(self, norm: str, spans: Sequence[_TokenSpan]) -> list[Mention]:
+        get = self._by_bigram.get
+        found = [
+            (i, surface)
+            for i in range(len(norm) - 1)
+            for surface in get(norm[i : i + 2], ())
+            if norm.startswith(surface.text, i)
+        ]
+        if not found:
+            return []
         starts = {0, len(norm)} | {s for s, _, _ in spans}
         ends = {0, len(norm)} | {e for _, e, _ in spans}
         hits: list[Mention] = []
-        for i in range(len(norm) - 1):
-            for surface in self._by_bigram.get(norm[i : i + 2], ()):
-                if not norm.startswith(surface.text, i):
-                    continue
-                end = i + len(surface.text)
-                before = norm[i - 1] if i > 0 else " "
-                after = norm[end] if end < len(norm) else " "
-                if surface.boundary == "latin" and (_LATIN_WORD.match(before) or _LATIN_WORD.match(after)):
-                    continue
-                if surface.boundary == "spaces" and (_THAI.match(before) or _THAI.match(after)):
-                    continue
-                if surface.boundary == "tokens" and (i not in starts or end not in ends):
-                    continue
-                if surface.boundary == "none" and _cuts_a_word(i, end, spans, self.words):
-                    continue
-                hits.append(Mention(i, end, surface.entry, 1.0))
+        for i, surface in found:
+            end = i + len(surface.text)
+            before = norm[i - 1] if i > 0 else " "
+            after = norm[end] if end < len(norm) else " "
+            if surface.boundary == "latin" and (_LATIN_WORD.match(before) or _LATIN_WORD.match(after)):
+                continue
+            if surface.boundary == "spaces" and (_THAI.match(before) or _THAI.match(after)):
+                continue
+            if surface.boundary == "tokens" and (i not in starts or end not in ends):
+                continue
+            if surface.boundary == "none" and _cuts_a_word(i, end, spans, self.words):
+                continue
+            hits.append(Mention(i, end, surface.entry, 1.0))
         # Longest first, so "กรมการแพทย์แผนไทยฯ" hides the "กรมการแพทย์" inside it.
         hits.sort(key=lambda m: (m.start - m.end, m.start, m.entry.id))
         kept: list[Mention] = []
@@ -295,14 +226,20 @@ class AgencyMatcher:
         return kept
 
     def _fuzzy_hits(
-        self, norm: str, spans: Sequence[_TokenSpan]
+        self, norm: str, spans: Sequence[_TokenSpan], skip: set[str]
     ) -> tuple[list[Mention], list[tuple[float, AgencyEntry]]]:
-        """Accepted typo matches, and "did you mean" guesses (best first)."""
+        """Accepted typo matches, and "did you mean" guesses (best first).
+
+        Agencies in ``skip`` (already named exactly) are not aligned again.
+        """
         index = self._trigram_index
         shared = Counter(chain.from_iterable(index[g] for g in _trigrams(norm) if g in index))
         needed = self._trigrams_needed
+        fuzzy = self._fuzzy
         ranked = sorted(
-            (-count / self._trigram_count[i], i) for i, count in shared.items() if count >= needed[i]
+            (-count / self._trigram_count[i], i)
+            for i, count in shared.items()
+            if count >= needed[i] and fuzzy[i][1].id not in skip
         )[:_MAX_FUZZY_CANDIDATES]
         accepted: dict[str, Mention] = {}
         guesses: dict[str, tuple[float, AgencyEntry]] = {}

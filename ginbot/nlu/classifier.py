@@ -102,8 +102,9 @@ class _Block:
     def weights(self, doc: Prepared) -> tuple[np.ndarray, np.ndarray] | None:
         """(columns, values) of the document's TF-IDF row, as TfidfVectorizer
         (sublinear_tf=True, norm="l2") computes it; None when empty."""
-        get = self.vocabulary.get
-        counts = Counter(col for col in map(get, self.analyzer(doc)) if col is not None)
+        # Counter over map() runs in C; unknown features count under None.
+        counts = Counter(map(self.vocabulary.get, self.analyzer(doc)))
+        counts.pop(None, None)
         if not counts:
             return None
         cols = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
@@ -213,9 +214,9 @@ class IntentClassifier:
         threshold; ``ranked`` still lists what the model leaned towards so the
         dialogue can offer "did you mean …" buttons.
         """
-        probs = self.probabilities(doc)
-        order = np.argsort(-probs, kind="stable")[:TOP_K]
-        ranked = tuple((self.classes[i], float(probs[i])) for i in order)
+        probs = self.probabilities(doc).tolist()
+        order = sorted(range(len(probs)), key=probs.__getitem__, reverse=True)[:TOP_K]
+        ranked = tuple((self.classes[i], probs[i]) for i in order)
         best, confidence = ranked[0]
         if confidence < self.threshold:
             best = FALLBACK

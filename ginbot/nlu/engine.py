@@ -9,6 +9,7 @@ and a held-out agency never looks like an unknown word.
 from __future__ import annotations
 
 import csv
+import logging
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from ginbot.nlu.entities import (
 )
 from ginbot.nlu.intents import FALLBACK, IntentExample, load_intents
 from ginbot.nlu.text import normalise, tokens, warm_up
+
+_log = logging.getLogger(__name__)
 
 # Only the start of a message is analysed: real questions are a line or two,
 # and a pasted 10,000-character document must not cost 10,000 characters of
@@ -130,7 +133,13 @@ class Nlu:
         entries = load_agencies_csv(agencies) if isinstance(agencies, Path | str) else list(agencies)
         if negatives_path is None:
             negatives_path = intents_dir.resolve().parent / NEGATIVES_RELATIVE_PATH
-        negatives = load_negative_texts(negatives_path) if negatives_path.is_file() else []
+        if negatives_path.is_file():
+            negatives = load_negative_texts(negatives_path)
+        else:
+            # Still a working model, but more telecom-style questions will be
+            # mistaken for GIN ones; say so once rather than fail start-up.
+            _log.warning("no out-of-domain negatives at %s: training without them", negatives_path)
+            negatives = []
         return cls(load_intents(intents_dir), entries, negatives)
 
     def retrain(self, extra_examples: Iterable[IntentExample]) -> None:
@@ -141,9 +150,10 @@ class Nlu:
         ``parse`` sees either the old or the new model.
         """
         extra = tuple(extra_examples)
-        self.examples += extra
-        self.training_documents += tuple((self.prepare(e.text), e.intent) for e in extra)
-        self.classifier = IntentClassifier.train(self.training_documents, self.negative_documents)
+        documents = self.training_documents + tuple((self.prepare(e.text), e.intent) for e in extra)
+        classifier = IntentClassifier.train(documents, self.negative_documents)
+        # Only once training succeeded: a failed retrain leaves the old model whole.
+        self.examples, self.training_documents, self.classifier = self.examples + extra, documents, classifier
 
     def prepare(self, text: str) -> Prepared:
         """Normalise, segment and mask agency names: what the classifier sees."""
@@ -168,17 +178,17 @@ class Nlu:
             prediction = self.classifier.predict(doc)
         else:
             prediction = Prediction(FALLBACK, 1.0, ((FALLBACK, 1.0),))
-        platform = match_platform(norm)
+        platform = match_platform(norm, normalised=True)
         return ParseResult(
             text=text,
             intent=prediction.intent,
             confidence=prediction.confidence,
             agency=_resolved(candidates),
             agency_candidates=tuple(candidates),
-            cohort=match_cohort(norm),
+            cohort=match_cohort(norm, normalised=True),
             platform=platform,
             ranked=prediction.ranked[:TOP_K],
-            mobile_unspecified=platform is None and mentions_unnamed_mobile(norm),
+            mobile_unspecified=platform is None and mentions_unnamed_mobile(norm, normalised=True),
             normalised=norm,
         )
 

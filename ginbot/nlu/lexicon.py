@@ -90,9 +90,11 @@ def concepts(tokens: Sequence[str]) -> list[str]:
     for first, second in itertools.pairwise(tokens):
         found.extend(LEXICON.get(first + second, ()))
     scope = 0
-    for tok in tokens:
+    for tok, following in itertools.zip_longest(tokens, tokens[1:], fillvalue=""):
         # "ไม่ต้องการ", "ไม่อยาก", "ไม่รับ" come as one token; "…ไม่ได้"
         # (cannot) follows its verb and negates nothing after it.
+        if tok == "ไม่" and following == "ได้":
+            continue
         if tok in _NEGATORS or (tok.startswith("ไม่") and tok != "ไม่ได้"):
             scope = _NEGATION_SCOPE
             for concept in LEXICON.get(tok[3:], ()) if tok.startswith("ไม่") else ():

@@ -178,6 +178,18 @@ QUIET_LOGGERS = ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler")
 _installed: logging.Handler | None = None
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, like logging's last-resort handler:
+    a tool or test harness that swaps stderr (and later closes its stand-in) keeps working."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+
 def configure_logging(
     settings: Settings, stream: TextIO | None = None, *, level: str | None = None
 ) -> logging.Handler:
@@ -187,10 +199,9 @@ def configure_logging(
     (a container, systemd, a pipe): log collectors want one object a line, people want columns.
     """
     global _installed
-    stream = sys.stderr if stream is None else stream
-    as_json = settings.log_json if settings.log_json is not None else not _isatty(stream)
+    handler: logging.StreamHandler[TextIO] = _CurrentStderr() if stream is None else logging.StreamHandler(stream)
+    as_json = settings.log_json if settings.log_json is not None else not _isatty(handler.stream)
 
-    handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter() if as_json else HumanFormatter())
     handler.addFilter(RequestIdFilter())
     handler.addFilter(RedactingFilter(Redactor(secrets_of(settings))))

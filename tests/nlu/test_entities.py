@@ -46,6 +46,20 @@ def test_agency_resolved(matcher: AgencyMatcher, text: str, expected: str) -> No
     assert candidates[0].score >= 0.9
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("กรมศุลฯ ใช้เวอร์ชันเก่าได้ถึงวันไหน", ["customs"]),  # "Xฯ" cuts a name short
+        ("สรรพาฯ ครับ", ["rd"]),
+        ("ทางหลวงฯ ย้ายวันไหน", ["doh", "drr"]),  # the stem starts two names: ask
+        ("กรมฯ", []),  # an office prefix alone names nobody
+        ("โปรดทราบฯ", []),
+    ],
+)
+def test_names_cut_short_with_paiyannoi(matcher: AgencyMatcher, text: str, expected: list[str]) -> None:
+    assert sorted(c.id for c in matcher.match(text)) == expected
+
+
 def test_exact_hits_score_one_and_typos_less(matcher: AgencyMatcher) -> None:
     assert matcher.match("กรมสรรพากร")[0].score == 1.0
     assert 0.9 <= matcher.match("กรมสรรพกร")[0].score < 1.0

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from pythainlp.util import normalize as pythainlp_normalize
 
 from ginbot.nlu import text as text_module
-from ginbot.nlu.text import dictionary_words, normalise, tokens
+from ginbot.nlu.text import WordSet, dictionary_words, normalise, tokens
 
 
 @pytest.mark.parametrize(
@@ -45,6 +45,9 @@ from ginbot.nlu.text import dictionary_words, normalise, tokens
         ("gin conference v9", "ginconference v9"),
         ("จินคอนเฟอเรนซ์", "ginconference"),
         ("สนง.สถิติ", "สำนักงานสถิติ"),
+        ("วิธีเอาเวอร์ชันแปดออก", "วิธีเอา v8 ออก"),
+        ("ติดตั้งเวอร์ชั่นเก้า", "ติดตั้ง v9"),
+        ("ลงv9แล้ว", "ลง v9 แล้ว"),
         ("9 โมง", "9 โมง"),
         ("", ""),
         ("   ", ""),
@@ -105,3 +108,33 @@ def test_tokens_drop_whitespace_and_handle_empty_text() -> None:
     toks = tokens(normalise("สวัสดี   ครับ  hello"))
     assert all(t.strip() for t in toks)
     assert toks == ["สวัสดี", "ครับ", "hello"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "token"),
+    [("ลงv9แล้ว", "v9"), ("ย้ายไป v9 วันไหน", "v9"), ("win10 ลงไม่ได้", "win10"), ("บอทฉลาด", "บอท")],
+)
+def test_versions_and_domain_words_are_one_token(raw: str, token: str) -> None:
+    assert token in tokens(normalise(raw))
+
+
+_WORDS = st.lists(st.text(alphabet="กขคงab .", min_size=1, max_size=5), max_size=20)
+
+
+@given(_WORDS, st.text(alphabet="กขคงab .", max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_wordset_answers_like_pythainlp_trie(words: list[str], text: str) -> None:
+    from pythainlp.util import Trie
+
+    words = [w for w in words if w.strip() == w and w]
+    fast, reference = WordSet(words), Trie(words)
+    assert len(fast) == len(reference)
+    for start in range(len(text) + 1):
+        assert fast.prefixes(text, start) == reference.prefixes(text, start)
+
+
+def test_wordset_is_read_only() -> None:
+    words = WordSet(["กข"])
+    assert "กข" in words and "ก" not in words
+    with pytest.raises(TypeError):
+        words.add("คง")

@@ -78,13 +78,13 @@ async def _checked(request: web.Request, handler: Handler) -> web.StreamResponse
     if me is None:
         if request.method in SAFE_METHODS and not request.path.startswith(API_PREFIX):
             return see_other(f"{SIGNIN_PATH}?next={quote(request.path_qs)}")
-        raise web.HTTPUnauthorized(text="sign in first: /admin/signin")
+        raise web.HTTPUnauthorized(text="กรุณาเข้าสู่ระบบใหม่ที่ /admin/signin (sign in first)")
     if request.method not in SAFE_METHODS:
         sent: object = request.headers.get(CSRF_HEADER)
         if sent is None:
             sent = (await request.post()).get(CSRF_FIELD)
         if not _same(sent, me.csrf_token):
-            raise web.HTTPForbidden(text="the form's security token is missing or out of date: reload the page")
+            raise web.HTTPForbidden(text="แบบฟอร์มหมดอายุ กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง (missing or stale CSRF token)")
     request[context.SIGNED_KEY] = me
     return await handler(request)
 
@@ -135,7 +135,7 @@ def _refusal_text(result: accounts.SignIn) -> str:
 async def signin(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     if not _same(form.get(CSRF_FIELD), request.cookies.get(SIGNIN_CSRF_COOKIE, "")):
-        raise web.HTTPForbidden(text="the sign-in form's security token is missing: reload the page")
+        raise web.HTTPForbidden(text="แบบฟอร์มหมดอายุ กรุณาโหลดหน้าเข้าสู่ระบบใหม่ (missing sign-in CSRF token)")
     name = str(form.get("name", "")).strip()[:64]
     password = str(form.get("password", ""))
     ip, now = context.client_ip(request), context.real_now()

@@ -25,13 +25,25 @@ from ginbot.core.understanding import NluUnderstanding
 from ginbot.db.models import Agency
 from ginbot.db.session import Database
 from ginbot.nlu.engine import Nlu
-from ginbot.testing.fixtures import LINE_ACCESS_TOKEN, LINE_CHANNEL_SECRET, TELEGRAM_TOKEN
-from ginbot.testing.fixtures import line_stub, telegram_stub  # noqa: F401  (pytest fixtures)
+from ginbot.testing.fixtures import (  # noqa: F401  (pytest fixtures)
+    LINE_ACCESS_TOKEN,
+    LINE_CHANNEL_SECRET,
+    TELEGRAM_TOKEN,
+    line_stub,
+    telegram_stub,
+)
 from ginbot.testing.line_stub import LineStub
 from ginbot.testing.telegram_stub import TelegramStub
 from ginbot.web.app import create_app
 from tests.conftest import ROOT
-from tests.web.admin.conftest import BROWSER_ARGS, PASSWORD, RecordingBot, add_people, add_staff, admin_settings
+from tests.web.admin.conftest import (
+    BROWSER_ARGS,
+    PASSWORD,
+    RecordingBot,
+    add_people,
+    add_staff,
+    admin_settings,
+)
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
