@@ -233,11 +233,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[10_000, 100_000])
     parser.add_argument(
-        "--telegram-rate", type=float, default=200.0, help="GINBOT_TELEGRAM_RATE_PER_S for the run"
+        "--telegram-rate", type=float, default=100.0, help="GINBOT_TELEGRAM_RATE_PER_S for the run"
     )
     parser.add_argument("--line-rate", type=float, default=50.0, help="LINE multicast requests per second")
     parser.add_argument("--batch-size", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--timeout-s", type=float, default=900.0)
     parser.add_argument("--serve-stubs", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()

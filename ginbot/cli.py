@@ -268,7 +268,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"ginbot: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings)
+    # Interactive and one-shot commands print their own results; library chatter (Alembic's INFO lines)
+    # would bury them. The server and the worker log at the configured level.
+    quiet = args.command in ("ask", "chat", "parse", "eval", "import", "db", "broadcast")
+    configure_logging(settings, level="WARNING" if quiet else None)
     if args.command == "ask":
         return asyncio.run(_ask(settings, args.user, args.text, args.json))
     if args.command == "chat":

@@ -18,6 +18,7 @@ from ginbot.nlu.engine import Nlu
 from ginbot.nlu.entities import AgencyEntry, AgencyMatcher
 from ginbot.nlu.intents import INTENT_IDS, IntentExample
 from ginbot.nlu.text import warm_up
+from ginbot.observability import metrics
 from ginbot.settings import Settings
 
 
@@ -67,4 +68,4 @@ async def build_bot(settings: Settings, db: Database) -> Bot:
         examples = await stored_examples(session)
     nlu = await asyncio.get_running_loop().run_in_executor(None, build_nlu, settings, catalog, examples)
     content = Content.load(settings.data_dir / "answers.yml")
-    return Bot(db, NluUnderstanding(nlu), content, Clock(settings.today), catalog)
+    return Bot(db, NluUnderstanding(nlu), content, Clock(settings.today), catalog, observers=[metrics.observe_turn])

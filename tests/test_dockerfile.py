@@ -1,6 +1,6 @@
-"""The container build, checked without a Docker engine: the Dockerfile, .dockerignore and compose.yaml
-are parsed and every reference in them is checked against the repository, the CLI and the settings;
-hadolint lints the Dockerfile; the wheel is built and checked for every file the package needs; and the
+"""The container build, checked without a Docker engine: the Dockerfile and .dockerignore are parsed and
+every reference in them is checked against the repository, the CLI and the settings; hadolint lints the
+Dockerfile; the wheel is built and checked for every file the package needs; and the
 image's own start command and health check are run against a real server."""
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from ginbot.cli import build_parser
 from ginbot.settings import PREFIX, Settings
@@ -311,44 +309,3 @@ def test_image_start_command_upgrades_an_empty_database_serves_and_stops_cleanly
     assert (tmp_path / "ginbot.db").exists()
     # With the server gone the health check must fail, or Docker would never notice a dead ginbot.
     assert subprocess.run(json_form(only("HEALTHCHECK")), env=env, capture_output=True).returncode != 0
-
-
-# --- compose.yaml and .env.example ---------------------------------------------------------------------------
-
-
-COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
-
-
-def test_compose_runs_serve_and_a_worker_on_postgres_16() -> None:
-    services = COMPOSE["services"]
-    assert services["db"]["image"].startswith("postgres:16")
-    assert any(v.endswith(":/var/lib/postgresql/data") for v in services["db"]["volumes"])
-    assert services["db"]["healthcheck"]["test"]
-    assert "command" not in services["ginbot"], "ginbot runs the image's CMD (db upgrade && serve)"
-    assert services["ginbot"]["build"] == "."
-    assert services["worker"]["command"][:2] == ["ginbot", "worker"]
-    assert_cli_command(services["worker"]["command"])
-    assert services["worker"]["depends_on"]["ginbot"]["condition"] == "service_healthy"
-    assert services["worker"]["healthcheck"] == {"disable": True}, "the worker has no /healthz"
-    for name in ("ginbot", "worker"):
-        url = services[name]["environment"]["GINBOT_DATABASE_URL"]
-        assert url.startswith("postgresql+asyncpg://") and "@db:5432/" in url
-        assert ".env" in services[name]["env_file"]
-
-
-def test_compose_and_env_example_name_only_real_settings() -> None:
-    text = (ROOT / "compose.yaml").read_text() + (ROOT / ".env.example").read_text()
-    named = set(re.findall(r"\bGINBOT_[A-Z0-9_]+", text))
-    assert named <= SETTING_VARS, f"not settings: {sorted(named - SETTING_VARS)}"
-    # Every secret has its line in .env.example, so an operator sees all there is to fill in.
-    example = dict(
-        line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line and not line.startswith("#")
-    )
-    secrets = {PREFIX + n.upper() for n, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)}
-    assert secrets <= set(example), f"missing from .env.example: {sorted(secrets - set(example))}"
-    assert all(not example[name] for name in secrets), ".env.example must not carry real secret values"
-
-
-def test_env_file_stays_out_of_git() -> None:
-    result = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=ROOT)
-    assert result.returncode == 0, ".env must be listed in .gitignore"

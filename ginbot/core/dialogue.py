@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from ginbot.core.answers import account, campaign, guides, small_talk
@@ -34,7 +34,9 @@ HANDLERS: dict[str, Handler] = {
 # Officials paste whole e-mails sometimes; nobody's question needs more than this, and the log stays small.
 MAX_TEXT_CHARS = 2000
 
-TurnObserver = Callable[[IncomingMessage, Understood, Outcome, float], None]
+# Called after every turn (understood is None for follow/unfollow events); metrics hook in here so the
+# core never imports an exporter.
+TurnObserver = Callable[[IncomingMessage, Understood | None, Outcome, float], None]
 
 
 class Bot:
@@ -71,32 +73,7 @@ class Bot:
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         started = time.perf_counter()
-        catalog = await self.catalog()
-        text = message.text[:MAX_TEXT_CHARS]
-        async with self.db.session() as session:
-            user = await queries.get_or_create_user(session, message.channel, message.user_id)
-            user.last_seen_at = self.clock.now()
-            if message.kind == Kind.UNFOLLOW:
-                user.blocked, user.subscribed = True, False
-                return []
-            state = await queries.get_state(session, user.id)
-            if message.kind == Kind.FOLLOW:
-                user.blocked = False
-                return self._welcome(user.agency_id is None, state)
-            understood = self.understanding.understand(text)
-            turn = Turn(message, understood, user, state, catalog, self.content, self.clock.today(), session)
-            outcome = await self._respond(turn)
-            await queries.log_message(
-                session,
-                user_id=None if turn.user_deleted else user.id,
-                channel=message.channel,
-                text=text,
-                intent=outcome.intent or understood.intent,
-                confidence=understood.confidence,
-                entities=understood.entities(),
-                answered=outcome.answered,
-                at=self.clock.now(),
-            )
+        understood, outcome = await self._turn(message)
         elapsed_s = time.perf_counter() - started
         for observe in self.observers:
             try:
@@ -104,6 +81,36 @@ class Bot:
             except Exception:  # an observer must never break a conversation
                 log.exception("turn observer failed")
         return outcome.replies
+
+    async def _turn(self, message: IncomingMessage) -> tuple[Understood | None, Outcome]:
+        catalog = await self.catalog()
+        text = message.text[:MAX_TEXT_CHARS]
+        async with self.db.session() as session:
+            user = await queries.get_or_create_user(session, message.channel, message.user_id)
+            user.last_seen_at = self.clock.now()
+            if message.kind == Kind.UNFOLLOW:
+                user.blocked, user.subscribed = True, False
+                return None, Outcome([])
+            state = await queries.get_state(session, user.id)
+            if message.kind == Kind.FOLLOW:
+                user.blocked = False
+                return None, Outcome(self._welcome(user.agency_id is None, state))
+            understood = self.understanding.understand(text)
+            turn = Turn(message, understood, user, state, catalog, self.content, self.clock.today(), session)
+            outcome = await self._respond(turn)
+            outcome.intent = outcome.intent or understood.intent
+            await queries.log_message(
+                session,
+                user_id=None if turn.user_deleted else user.id,
+                channel=message.channel,
+                text=text,
+                intent=outcome.intent,
+                confidence=understood.confidence,
+                entities=understood.entities(),
+                answered=outcome.answered,
+                at=self.clock.now(),
+            )
+        return understood, outcome
 
     def _welcome(self, needs_agency: bool, state: Any) -> list[Reply]:
         if needs_agency:
@@ -129,5 +136,3 @@ class Bot:
         handler = HANDLERS.get(turn.understood.intent, small_talk.fallback)
         return handler(turn)
 
-
-AsyncHandler = Callable[[IncomingMessage], Awaitable[list[Reply]]]

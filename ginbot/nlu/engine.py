@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ginbot.nlu.classifier import TOP_K, IntentClassifier, Prediction, Prepared
+from ginbot.nlu.classifier import TOP_K, IntentClassifier, Prepared
 from ginbot.nlu.entities import (
     AgencyCandidate,
     AgencyEntry,
@@ -29,7 +29,7 @@ from ginbot.nlu.entities import (
     match_platform,
     mentions_unnamed_mobile,
 )
-from ginbot.nlu.intents import FALLBACK, IntentExample, load_intents
+from ginbot.nlu.intents import IntentExample, load_intents
 from ginbot.nlu.text import normalise, tokens, warm_up
 
 _log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ AGENCY_PLACEHOLDER = "qagencyq"
 # "subscribe/cancel" but are not about GIN Conference). 800 is about as many
 # as all GIN intents together, enough to teach "phone-company talk is
 # fallback" without drowning the in-scope classes or the 2 s training budget.
-NEGATIVES_RELATIVE_PATH = Path("data/external/truevoice-intent/mari_train.csv")
+NEGATIVES_FILE = Path("external/truevoice-intent/mari_train.csv")  # under data/
 NEGATIVE_SAMPLE_SIZE = 800
 NEGATIVE_SAMPLE_SEED = 20200701
 
@@ -126,13 +126,14 @@ class Nlu:
     ) -> Nlu:
         """Build from ``intents/`` and the agency table (a CSV path or entries).
 
-        ``negatives_path`` defaults to the TrueVoice sample next to the intents
-        folder (``<repo>/data/external/...``); it is skipped when absent.
+        ``negatives_path`` defaults to ``data/external/truevoice-intent/
+        mari_train.csv`` in the ``data`` folder next to the intents folder;
+        training goes on without it (with a warning) when it is absent.
         """
         intents_dir = Path(intents_dir)
         entries = load_agencies_csv(agencies) if isinstance(agencies, Path | str) else list(agencies)
         if negatives_path is None:
-            negatives_path = intents_dir.resolve().parent / NEGATIVES_RELATIVE_PATH
+            negatives_path = intents_dir.resolve().parent / "data" / NEGATIVES_FILE
         if negatives_path.is_file():
             negatives = load_negative_texts(negatives_path)
         else:
@@ -174,10 +175,7 @@ class Nlu:
         """Intent and entities for one message. Never raises on odd input."""
         doc, resolution, norm = self._analyse(text)
         candidates = resolution.candidates
-        if doc.text:
-            prediction = self.classifier.predict(doc)
-        else:
-            prediction = Prediction(FALLBACK, 1.0, ((FALLBACK, 1.0),))
+        prediction = self.classifier.predict(doc)
         platform = match_platform(norm, normalised=True)
         return ParseResult(
             text=text,

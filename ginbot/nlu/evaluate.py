@@ -20,7 +20,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
 from ginbot.nlu.classifier import IntentClassifier
-from ginbot.nlu.engine import Nlu
+from ginbot.nlu.engine import NEGATIVES_FILE, Nlu
 from ginbot.nlu.entities import AgencyEntry, load_agencies_csv
 from ginbot.nlu.intents import (
     FALLBACK,
@@ -44,7 +44,7 @@ THRESHOLDS: dict[str, float] = {
 # showing the menu to an off-topic message is not a false alarm, answering it
 # with a GIN migration date is.
 GENERIC_INTENTS = frozenset({FALLBACK, "greet", "thanks", "help"})
-MARI_TEST_RELATIVE_PATH = Path("data/external/truevoice-intent/mari_test.csv")
+MARI_TEST_FILE = Path("external/truevoice-intent/mari_test.csv")  # under data/
 CV_FOLDS = 5
 CV_SEED = 0
 
@@ -173,12 +173,21 @@ def evaluate(
     intents_dir: Path,
     agencies: Sequence[AgencyEntry],
     nlu_factory: Callable[[Path, Sequence[AgencyEntry]], Nlu] | None = None,
+    data_dir: Path | None = None,
     mari_test_path: Path | None = None,
 ) -> EvalReport:
-    """Train on ``intents_dir``, score on its ``heldout/`` and the TrueVoice test split."""
+    """Train on ``intents_dir``, score on its ``heldout/`` and the TrueVoice test split.
+
+    ``data_dir`` holds ``external/truevoice-intent/`` (default: the ``data``
+    folder next to ``intents_dir``), so ``--intents`` can point anywhere.
+    """
     intents_dir = Path(intents_dir)
+    data_dir = Path(data_dir) if data_dir else intents_dir.resolve().parent / "data"
     started = time.perf_counter()
-    nlu = nlu_factory(intents_dir, agencies) if nlu_factory else Nlu.from_paths(intents_dir, agencies)
+    if nlu_factory:
+        nlu = nlu_factory(intents_dir, agencies)
+    else:
+        nlu = Nlu.from_paths(intents_dir, agencies, negatives_path=data_dir / NEGATIVES_FILE)
     train_seconds = time.perf_counter() - started
 
     heldout = load_heldout(intents_dir)
@@ -219,7 +228,7 @@ def evaluate(
         resolved += parsed.agency is not None and parsed.agency.id == mention.agency
 
     if mari_test_path is None:
-        mari_test_path = intents_dir.resolve().parent / MARI_TEST_RELATIVE_PATH
+        mari_test_path = data_dir / MARI_TEST_FILE
     mari_rate: float | None = None
     mari_examples: list[dict[str, Any]] = []
     if mari_test_path.is_file():
@@ -255,10 +264,20 @@ def evaluate(
     )
 
 
-def run_eval(intents_dir: Path, agencies: Path | Sequence[AgencyEntry]) -> EvalReport:
-    """What ``ginbot eval [--intents DIR]`` runs: agencies as a CSV path or entries."""
-    entries = load_agencies_csv(Path(agencies)) if isinstance(agencies, str | Path) else list(agencies)
-    return evaluate(Path(intents_dir), entries)
+def run_eval(
+    intents_dir: Path, agencies: Path | Sequence[AgencyEntry], data_dir: Path | None = None
+) -> EvalReport:
+    """What ``ginbot eval [--intents DIR]`` runs.
+
+    ``agencies`` is ``data/agencies.csv`` or the entries themselves; given the
+    CSV, the TrueVoice files are looked up in the same ``data/`` folder.
+    """
+    if isinstance(agencies, str | Path):
+        data_dir = data_dir or Path(agencies).resolve().parent
+        entries = load_agencies_csv(Path(agencies))
+    else:
+        entries = list(agencies)
+    return evaluate(Path(intents_dir), entries, data_dir=data_dir)
 
 
 def report_json(report: EvalReport) -> str:

@@ -18,6 +18,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 from importlib.metadata import PackageNotFoundError, version
 
 from prometheus_client import (
@@ -206,6 +207,18 @@ class InstrumentedHandler:
             return await self.inner.handle(message)
         finally:
             REPLY_LATENCY.labels(message.channel).observe(time.perf_counter() - started)
+
+
+def observe_turn(message: IncomingMessage, understood: Any, outcome: Any, elapsed_s: float) -> None:
+    """A ``Bot`` turn observer: messages per channel, the final intent, fallbacks and reply latency."""
+    MESSAGES_RECEIVED.labels(message.channel).inc()
+    REPLY_LATENCY.labels(message.channel).observe(elapsed_s)
+    if understood is None:  # follow / unfollow: no text to classify
+        return
+    intent = outcome.intent or understood.intent
+    INTENTS.labels(intent).inc()
+    if intent == "fallback":
+        FALLBACKS.labels(message.channel).inc()
 
 
 def sample(name: str, **labels: str) -> float:

@@ -129,3 +129,9 @@ def test_retrain_learns_new_examples(agencies: list) -> None:  # type: ignore[ty
     )
     assert nlu.parse(probe).intent == "download"
     assert IntentExample("ดาวน์โหลดที่ไหน", "download") in nlu.examples
+
+
+@pytest.mark.parametrize("text", ["Привет, как дела?", "こんにちは", "مرحبا", "😀😀", "\x00"])
+def test_text_with_nothing_known_is_fallback(small_nlu: Nlu, text: str) -> None:
+    result = small_nlu.parse(text)
+    assert (result.intent, result.confidence) == ("fallback", 1.0)

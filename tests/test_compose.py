@@ -1,0 +1,62 @@
+"""compose.yaml and .env.example: every service runs a real command, every variable is a real setting,
+and secrets stay out of git (checked without a Docker engine)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from ginbot.cli import build_parser
+from ginbot.settings import PREFIX, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTING_VARS = {PREFIX + name.upper() for name in Settings.model_fields}
+
+
+def assert_cli_command(command: list[str]) -> None:
+    assert command and command[0] == "ginbot", command
+    try:
+        build_parser().parse_args(command[1:])
+    except SystemExit:
+        raise AssertionError(f"`{' '.join(command)}` is not a command of the ginbot CLI") from None
+
+
+COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def test_compose_runs_serve_and_a_worker_on_postgres_16() -> None:
+    services = COMPOSE["services"]
+    assert services["db"]["image"].startswith("postgres:16")
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in services["db"]["volumes"])
+    assert services["db"]["healthcheck"]["test"]
+    assert "command" not in services["ginbot"], "ginbot runs the image's CMD (db upgrade && serve)"
+    assert services["ginbot"]["build"] == "."
+    assert services["worker"]["command"][:2] == ["ginbot", "worker"]
+    assert_cli_command(services["worker"]["command"])
+    assert services["worker"]["depends_on"]["ginbot"]["condition"] == "service_healthy"
+    assert services["worker"]["healthcheck"] == {"disable": True}, "the worker has no /healthz"
+    for name in ("ginbot", "worker"):
+        url = services[name]["environment"]["GINBOT_DATABASE_URL"]
+        assert url.startswith("postgresql+asyncpg://") and "@db:5432/" in url
+        assert ".env" in services[name]["env_file"]
+
+
+def test_compose_and_env_example_name_only_real_settings() -> None:
+    text = (ROOT / "compose.yaml").read_text() + (ROOT / ".env.example").read_text()
+    named = set(re.findall(r"\bGINBOT_[A-Z0-9_]+", text))
+    assert named <= SETTING_VARS, f"not settings: {sorted(named - SETTING_VARS)}"
+    # Every secret has its line in .env.example, so an operator sees all there is to fill in.
+    example = dict(
+        line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line and not line.startswith("#")
+    )
+    secrets = {PREFIX + n.upper() for n, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)}
+    assert secrets <= set(example), f"missing from .env.example: {sorted(secrets - set(example))}"
+    assert all(not example[name] for name in secrets), ".env.example must not carry real secret values"
+
+
+def test_env_file_stays_out_of_git() -> None:
+    result = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=ROOT)
+    assert result.returncode == 0, ".env must be listed in .gitignore"
