@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -86,7 +86,9 @@ async def log_message(
         confidence=confidence,
         entities=entities,
         answered=answered,
-        created_at=at or utcnow(),
+        # In UTC like every other timestamp: SQLite drops the offset, so a Bangkok-time value would be read
+        # back 7 hours off by the admin dashboard (which buckets days and shows times from UTC).
+        created_at=(at or utcnow()).astimezone(UTC),
     )
     session.add(row)
     return row

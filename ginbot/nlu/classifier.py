@@ -17,6 +17,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -84,8 +85,9 @@ def char_ngrams(doc: Prepared) -> list[str]:
     return grams
 
 
-@dataclass(frozen=True)
-class Prediction:
+class Prediction(NamedTuple):
+    """(intent, confidence, ranked): unpacks like a triple."""
+
     intent: str
     confidence: float
     ranked: tuple[tuple[str, float], ...]  # top-k (intent, probability), best first

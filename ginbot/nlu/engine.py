@@ -57,9 +57,9 @@ def load_negative_texts(
 ) -> list[str]:
     """A deterministic sample of the ``texts`` column of a CSV (unique, non-trivial texts)."""
     with Path(path).open(encoding="utf-8", newline="") as handle:
-        texts = sorted(
-            {row["texts"].strip() for row in csv.DictReader(handle) if len(row["texts"].strip()) >= 3}
-        )
+        rows = csv.reader(handle)
+        column = next(rows).index("texts")  # csv.reader, not DictReader: 2x faster on 13k rows
+        texts = sorted({text for row in rows if len(text := row[column].strip()) >= 3})
     if len(texts) <= sample_size:
         return texts
     return random.Random(seed).sample(texts, sample_size)

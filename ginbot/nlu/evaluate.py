@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ class Miss:
 @dataclass
 class EvalReport:
     n_train: int
+    n_negatives: int  # TrueVoice transcripts added to `fallback` for training
     n_heldout: int
     train_seconds: float
     accuracy: float
@@ -109,8 +111,8 @@ class EvalReport:
     def to_text(self) -> str:
         mari = "n/a" if self.mari_false_alarms is None else f"{self.mari_false_alarms:.3f}"
         lines = [
-            f"training examples {self.n_train}, held-out utterances {self.n_heldout}, "
-            f"training time {self.train_seconds:.2f} s",
+            f"training examples {self.n_train} (+{self.n_negatives} TrueVoice negatives), "
+            f"held-out utterances {self.n_heldout}, training time {self.train_seconds:.2f} s",
             f"accuracy {self.accuracy:.3f}   macro-F1 {self.macro_f1:.3f}   {CV_FOLDS}-fold CV accuracy "
             f"{self.cv_accuracy:.3f}",
             f"out-of-scope -> fallback {self.oos_to_fallback:.3f}   in-scope -> fallback "
@@ -124,6 +126,10 @@ class EvalReport:
             lines.append(
                 f"{intent:24} {row['precision']:6.3f} {row['recall']:6.3f} {row['f1']:6.3f} {int(row['support']):4d}"
             )
+        pairs = Counter((m.expected, m.got) for m in self.misclassified)
+        if pairs:
+            lines += ["", "confusions (expected -> got: count):"]
+            lines += [f"  {e} -> {g}: {n}" for (e, g), n in sorted(pairs.items(), key=lambda p: (-p[1], p[0]))]
         if self.misclassified:
             lines += ["", "misclassified (expected -> got, confidence):"]
             lines += [f"  {m.expected} -> {m.got} ({m.confidence:.2f}): {m.text}" for m in self.misclassified]
@@ -240,6 +246,7 @@ def evaluate(
 
     return EvalReport(
         n_train=len(nlu.examples),
+        n_negatives=len(nlu.negative_documents),
         n_heldout=len(heldout),
         train_seconds=train_seconds,
         accuracy=float(np.mean([e == g for e, g in zip(expected, got, strict=True)])),

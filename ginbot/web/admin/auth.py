@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hmac
+import posixpath
 import secrets
 from urllib.parse import quote, urlsplit
 
@@ -99,9 +100,11 @@ def _safe_next(value: object) -> str:
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or value.startswith("//") or "\\" in value:
         return ADMIN_PREFIX
-    if not is_admin_path(parts.path) or parts.path == SIGNIN_PATH:
+    # "/admin/../chat" is a path out of the admin in disguise: judge the path the browser would request.
+    path = posixpath.normpath(parts.path)
+    if not is_admin_path(path) or path == SIGNIN_PATH:
         return ADMIN_PREFIX
-    return value
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 async def _signin_page(

@@ -70,7 +70,7 @@ async def test_a_page_without_a_session_redirects_to_sign_in_and_back(anonymous:
 
 
 async def test_next_never_leaves_the_admin(anonymous: Client) -> None:
-    for evil in ("//evil.example/x", "https://evil.example/admin", "/\\evil.example", "/chat", "/admin/signin"):
+    for evil in ("//evil.example/x", "https://evil.example/admin", "/\\evil.example", "/chat", "/admin/signin", "/admin/../chat"):
         anonymous.session.cookie_jar.clear()
         page = await anonymous.get("/admin/signin")
         resp = await anonymous.post(

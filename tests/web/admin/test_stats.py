@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from ginbot.db import queries
+from ginbot.db.models import MessageLog
 from ginbot.db.session import Database
 from ginbot.delivery.policy import parse_policy
 from ginbot.web.admin import stats
+from ginbot.web.admin.views import th_datetime
 from tests.web.admin.conftest import log_messages
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -40,3 +45,16 @@ def test_upcoming_reminders_are_the_next_moments_per_cohort() -> None:
     assert [(u.rule_id, u.cohort, u.due.date(), u.agencies) for u in found] == [("day", 2, date(2020, 7, 7), 82)]
     earlier = stats.upcoming_reminders(policy, cohorts, {1: 14, 2: 82}, datetime(2020, 6, 23, 8, 0, tzinfo=BANGKOK))
     assert [(u.rule_id, u.cohort) for u in earlier] == [("7d", 1), ("7d", 2), ("day", 1), ("day", 2)]
+
+
+async def test_a_turn_logged_in_bangkok_time_lands_on_its_bangkok_day(db: Database) -> None:
+    """The bot logs Clock.now() (Bangkok); SQLite drops offsets, so the log must store it as UTC."""
+    late = datetime(2020, 7, 2, 23, 30, tzinfo=BANGKOK)
+    async with db.session() as session:
+        await queries.log_message(session, user_id=None, channel="line", text="ดึกแล้ว", intent="fallback",
+                                  confidence=0.1, entities={}, answered=False, at=late)  # fmt: skip
+    async with db.session() as session:
+        days = await stats.messages_per_day(session, date(2020, 7, 3), 2, BANGKOK)
+        stored = await session.scalar(select(MessageLog.created_at))
+    assert [(d.day, d.total) for d in days] == [(date(2020, 7, 2), 1), (date(2020, 7, 3), 0)]
+    assert stored is not None and th_datetime(stored) == "2 ก.ค. 2563 23:30"
