@@ -28,6 +28,8 @@ class Understood:
     candidates: tuple[AgencyGuess, ...] = ()
     cohort: int | None = None
     platform: str | None = None
+    # "มือถือ" without saying which kind: ask Android or iPhone rather than every platform.
+    mobile: bool = False
     # Next-best intents, best first, for "did you mean" buttons on a fallback.
     alternatives: tuple[str, ...] = field(default_factory=tuple)
 
@@ -64,6 +66,7 @@ class NluUnderstanding:
             candidates=tuple(guess(c) for c in result.agency_candidates),
             cohort=result.cohort,
             platform=result.platform,
+            mobile=bool(getattr(result, "mobile_unspecified", False)),
             alternatives=tuple(intent for intent, _p in result.ranked),
         )
 

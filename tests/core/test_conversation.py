@@ -127,6 +127,12 @@ async def test_install_asks_platform_then_guides(chat: Chat) -> None:
     assert "บน Windows" in await chat.say("ลง acu 9 ในคอม windows ยังไงครับ")
 
 
+async def test_install_on_a_phone_asks_which_kind(chat: Chat) -> None:
+    assert "Android หรือ iPhone" in await chat.say("ลง v9 ในมือถือยังไงคะ")
+    assert set(chat.buttons) == {"Android", "iPhone/iPad"}
+    assert "บน iPhone" in await chat.say("ไอโฟน")
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

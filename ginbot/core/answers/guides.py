@@ -13,6 +13,8 @@ def install_v9(turn: Turn) -> Outcome:
         turn.clear_pending()
         return Outcome([turn.reply(f"install_v9.{platform}")])
     turn.wait_for("platform")
+    if turn.understood.mobile:
+        return Outcome([turn.reply("install_v9.ask_mobile", turn.content.buttons("mobile_platforms"))])
     return Outcome([turn.reply("install_v9.ask_platform", turn.content.buttons("platforms"))])
 
 
