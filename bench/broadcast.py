@@ -132,7 +132,7 @@ async def run_one(n: int, args: argparse.Namespace, urls: dict[str, str]) -> dic
         worker = spawn([sys.executable, "-m", "ginbot", "worker"], env, log)
         rss_samples: list[float] = []
         while True:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(1.0)
             if worker.poll() is not None:
                 raise RuntimeError(f"worker exited with {worker.returncode}; see {log}")
             rss_samples.append(rss_mb(worker.pid, "VmRSS"))
