@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import UTC
 from collections.abc import Callable
 from typing import Any
 
@@ -87,7 +88,8 @@ class Bot:
         text = message.text[:MAX_TEXT_CHARS]
         async with self.db.session() as session:
             user = await queries.get_or_create_user(session, message.channel, message.user_id)
-            user.last_seen_at = self.clock.now()
+            # Stored in UTC: SQLite drops the offset, and the admin pages read these as UTC.
+            user.last_seen_at = self.clock.now().astimezone(UTC)
             if message.kind == Kind.UNFOLLOW:
                 user.blocked, user.subscribed = True, False
                 return None, Outcome([])
@@ -108,7 +110,7 @@ class Bot:
                 confidence=understood.confidence,
                 entities=understood.entities(),
                 answered=outcome.answered,
-                at=self.clock.now(),
+                at=self.clock.now().astimezone(UTC),
             )
         return understood, outcome
 
