@@ -209,7 +209,13 @@ def _serve(settings: Settings) -> int:
     from aiohttp import web
 
     from ginbot.web.app import create_app
+    from ginbot.web.webhooks import check_settings
 
+    try:
+        check_settings(settings)
+    except SettingsError as exc:
+        print(f"ginbot: {exc}", file=sys.stderr)
+        return 2
     print(f"ginbot serving on http://{settings.host}:{settings.port}", flush=True)
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
     return 0

@@ -53,3 +53,16 @@ def test_cli_fails_at_start_with_the_name(capsys: pytest.CaptureFixture[str], mo
     monkeypatch.setenv("GINBOT_PORT", "-1")
     assert main(["db", "upgrade"]) == 2
     assert "GINBOT_PORT" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_telegram_webhook_without_secret(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ginbot.cli import main
+
+    monkeypatch.setenv("GINBOT_TELEGRAM_TOKEN", "123:abc")
+    monkeypatch.setenv("GINBOT_PUBLIC_URL", "https://bot.example.go.th")
+    monkeypatch.delenv("GINBOT_TELEGRAM_WEBHOOK_SECRET", raising=False)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "GINBOT_TELEGRAM_WEBHOOK_SECRET" in err and "123:abc" not in err

@@ -14,6 +14,23 @@ class ContentError(ValueError):
     pass
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """Refuses duplicate keys: with plain safe_load a pasted-twice entry silently replaces the first."""
+
+
+def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise ContentError(f"line {key_node.start_mark.line + 1}: '{key}' appears twice")
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)  # type: ignore[arg-type]
+
+
 class _Defaults(dict[str, Any]):
     # A template naming a placeholder the bot does not supply shows it literally instead of crashing
     # the whole answer: a staff typo must not take the bot down.
@@ -29,7 +46,9 @@ class Content:
     @classmethod
     def load(cls, path: Path) -> Content:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+        except ContentError as exc:
+            raise ContentError(f"{path}: {exc}") from None
         except (OSError, yaml.YAMLError) as exc:
             raise ContentError(f"{path}: {exc}") from exc
         if not isinstance(data, dict):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from ginbot.core.answers import account, campaign, guides, small_talk

@@ -233,3 +233,11 @@ async def test_follow_greets_and_asks_agency_then_unfollow_unsubscribes(chat: Ch
 async def test_garbage_never_crashes(chat: Chat, text: str) -> None:
     replies = await chat.bot.handle(__import__("ginbot.core.messages", fromlist=["IncomingMessage"]).IncomingMessage("line", "U9", text))
     assert replies and all(r.text for r in replies)
+
+
+async def test_subscribe_after_ask_back_says_already_on(chat: Chat) -> None:
+    await chat.say("ย้ายวันไหน")
+    await chat.say("สพร")
+    assert "เปิดการแจ้งเตือนไว้แล้ว" in await chat.say("สมัครรับการแจ้งเตือน")
+    assert "ยกเลิกการแจ้งเตือนและประกาศให้แล้ว" in await chat.say("ยกเลิกการแจ้งเตือน")
+    assert "ไม่ได้เปิดการแจ้งเตือนไว้" in await chat.say("ยกเลิกการแจ้งเตือน")
