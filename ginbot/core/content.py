@@ -46,7 +46,7 @@ class Content:
     @classmethod
     def load(cls, path: Path) -> Content:
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
         except ContentError as exc:
             raise ContentError(f"{path}: {exc}") from None
         except (OSError, yaml.YAMLError) as exc:
