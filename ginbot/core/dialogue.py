@@ -87,13 +87,12 @@ class Bot:
         catalog = await self.catalog()
         text = message.text[:MAX_TEXT_CHARS]
         async with self.db.session() as session:
-            user = await queries.get_or_create_user(session, message.channel, message.user_id)
+            user, state = await queries.user_and_state(session, message.channel, message.user_id)
             # Stored in UTC: SQLite drops the offset, and the admin pages read these as UTC.
             user.last_seen_at = self.clock.now().astimezone(UTC)
             if message.kind == Kind.UNFOLLOW:
                 user.blocked, user.subscribed = True, False
                 return None, Outcome([])
-            state = await queries.get_state(session, user.id)
             if message.kind == Kind.FOLLOW:
                 user.blocked = False
                 return None, Outcome(self._welcome(user.agency_id is None, state))

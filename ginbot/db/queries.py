@@ -45,6 +45,26 @@ async def get_or_create_user(session: AsyncSession, channel: str, platform_user_
     return user
 
 
+async def user_and_state(
+    session: AsyncSession, channel: str, platform_user_id: str
+) -> tuple[ChatUser, ConversationState]:
+    """The person and their conversation state in one round trip (the hot path of every chat turn)."""
+    row = (
+        await session.execute(
+            select(ChatUser, ConversationState)
+            .outerjoin(ConversationState, ConversationState.user_id == ChatUser.id)
+            .where(ChatUser.channel == channel, ChatUser.platform_user_id == platform_user_id)
+        )
+    ).first()
+    if row is None:
+        user = await get_or_create_user(session, channel, platform_user_id)
+        return user, await get_state(session, user.id)
+    user, state = row
+    if state is None:
+        state = await get_state(session, user.id)
+    return user, state
+
+
 async def find_user(session: AsyncSession, channel: str, platform_user_id: str) -> ChatUser | None:
     return await session.scalar(
         select(ChatUser).where(ChatUser.channel == channel, ChatUser.platform_user_id == platform_user_id)
