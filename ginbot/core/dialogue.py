@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ginbot.core.answers import account, campaign, guides, small_talk
@@ -34,10 +34,21 @@ HANDLERS: dict[str, Handler] = {
 }
 # Officials paste whole e-mails sometimes; nobody's question needs more than this, and the log stays small.
 MAX_TEXT_CHARS = 2000
+LAST_SEEN_PRECISION = timedelta(minutes=1)
 
 # Called after every turn (understood is None for follow/unfollow events); metrics hook in here so the
 # core never imports an exporter.
 TurnObserver = Callable[[IncomingMessage, Understood | None, Outcome, float], None]
+
+
+def _stale(seen: datetime | None, now: datetime) -> bool:
+    """Whether "last seen" is worth an UPDATE: a minute's precision is plenty for the dashboard, and a
+    conversation of quick messages then costs one write fewer per turn."""
+    if seen is None:
+        return True
+    if seen.tzinfo is None:  # SQLite returns naive UTC
+        seen = seen.replace(tzinfo=UTC)
+    return now - seen >= LAST_SEEN_PRECISION
 
 
 class Bot:
@@ -88,8 +99,9 @@ class Bot:
         text = message.text[:MAX_TEXT_CHARS]
         async with self.db.session() as session:
             user, state = await queries.user_and_state(session, message.channel, message.user_id)
-            # Stored in UTC: SQLite drops the offset, and the admin pages read these as UTC.
-            user.last_seen_at = self.clock.now().astimezone(UTC)
+            now = self.clock.now().astimezone(UTC)  # UTC: SQLite drops offsets; admin pages read UTC
+            if _stale(user.last_seen_at, now):
+                user.last_seen_at = now
             if message.kind == Kind.UNFOLLOW:
                 user.blocked, user.subscribed = True, False
                 return None, Outcome([])
