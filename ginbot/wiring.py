@@ -23,10 +23,7 @@ from ginbot.settings import Settings
 
 
 def agency_entries(catalog: Catalog) -> list[AgencyEntry]:
-    return [
-        AgencyEntry(a.id, a.name_th, a.abbr_th, a.name_en, a.abbr_en, a.ministry_th, a.cohort, a.aliases)
-        for a in catalog.agencies.values()
-    ]
+    return list(catalog.agencies.values())
 
 
 async def stored_examples(session: AsyncSession) -> list[IntentExample]:

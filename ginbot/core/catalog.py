@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.db import queries
+from ginbot.nlu.agency_table import AgencyEntry
 
 
 @dataclass(frozen=True)
@@ -20,23 +21,15 @@ class CohortInfo:
     last_v8_date: date
 
 
-@dataclass(frozen=True)
-class AgencyInfo:
-    id: str
-    name_th: str
-    abbr_th: str
-    name_en: str
-    abbr_en: str
-    ministry_th: str
-    cohort: int
-    aliases: tuple[str, ...]
+# One agency record for the whole program: the NLU's entry type is exactly the catalog's row.
+AgencyInfo = AgencyEntry
 
-    @property
-    def short_label(self) -> str:
-        """A name that fits a 20-character button: the abbreviation when the full name is long."""
-        if len(self.name_th) <= 20 or not self.abbr_th:
-            return self.name_th
-        return f"{self.abbr_th} {self.name_th}"
+
+def short_label(agency: AgencyEntry) -> str:
+    """A name that fits a 20-character button: the abbreviation first when the full name is long."""
+    if len(agency.name_th) <= 20 or not agency.abbr_th:
+        return agency.name_th
+    return f"{agency.abbr_th} {agency.name_th}"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ginbot.core.catalog import AgencyInfo
+from ginbot.core.catalog import AgencyInfo, short_label
 from ginbot.core.messages import QuickReply, Reply
 from ginbot.core.turn import Outcome, Turn
 from ginbot.core.understanding import AgencyGuess
@@ -33,7 +33,7 @@ def _choices(turn: Turn, guesses: tuple[AgencyGuess, ...]) -> tuple[QuickReply, 
     for g in guesses[:MAX_CHOICES]:
         info = turn.catalog.agencies.get(g.id)
         if info is not None:
-            buttons.append(QuickReply(info.short_label, info.name_th))
+            buttons.append(QuickReply(short_label(info), info.name_th))
     return tuple(buttons)
 
 
@@ -84,6 +84,6 @@ def choice_by_text(turn: Turn) -> AgencyInfo | None:
     text = turn.understood.text.strip()
     for agency_id in turn.state.data.get("choices", []):
         info = turn.catalog.agencies.get(agency_id)
-        if info is not None and text in (info.name_th, info.abbr_th, info.short_label):
+        if info is not None and text in (info.name_th, info.abbr_th, short_label(info)):
             return info
     return None
