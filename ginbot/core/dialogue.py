@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Turn], Outcome]
 HANDLERS: dict[str, Handler] = {
     **campaign.HANDLERS,
-    **guides.HANDLERS,  # type: ignore[dict-item]
+    **guides.HANDLERS,
     **account.HANDLERS,
     **small_talk.HANDLERS,
 }

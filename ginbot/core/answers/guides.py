@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ginbot.core.turn import Outcome, Turn
 
 PLATFORMS = ("windows", "macos", "android", "ios")
@@ -25,7 +27,9 @@ def platform_reply(turn: Turn) -> Outcome | None:
     return None
 
 
-def fixed(key: str, with_contact: bool = False) -> object:
+def fixed(key: str, with_contact: bool = False) -> Callable[[Turn], Outcome]:
+    """An answer that is one text from answers.yml (optionally with the contact-staff button)."""
+
     def answer(turn: Turn) -> Outcome:
         buttons = turn.content.buttons("contact") if with_contact else ()
         return Outcome([turn.reply(key, buttons)])
