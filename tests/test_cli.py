@@ -1,0 +1,70 @@
+"""The contract's command line, run in-process as a user would type it."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from ginbot.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform"}
+
+
+@pytest.fixture
+def seeded_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Path:
+    monkeypatch.setenv("GINBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("GINBOT_TODAY", raising=False)
+    assert main(["db", "seed"]) == 0
+    out = capsys.readouterr().out
+    assert "created 163" in out and "created 3" in out
+    return tmp_path
+
+
+def test_parse_prints_the_contract_shape(seeded_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", "กรมสรรพากรย้ายวันไหน"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == CONTRACT_KEYS
+    assert data["intent"] == "migration_date"
+    assert data["agency"]["id"] == "rd" and data["agency"]["name_th"] == "กรมสรรพากร"
+    assert data["agency_candidates"][0]["id"] == "rd"
+
+
+def test_parse_jsonl_reads_one_text_a_line(
+    seeded_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("กลุ่ม ๒ ย้ายวันไหน\nติดตั้งบน mac ยังไง\n\n"))
+    assert main(["parse", "--jsonl"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 3
+    assert lines[0]["cohort"] == 2 and lines[1]["platform"] == "macos"
+    assert lines[2]["intent"] == "fallback"  # an empty line still gets an answer
+
+
+def test_ask_keeps_the_conversation_between_calls(seeded_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--json", "--user", "u1", "--today", "2020-07-03", "v8 ใช้ได้ถึงวันไหนคะ"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert "หน่วยงานของท่านคือหน่วยงานใด" in first["replies"][0]["text"]
+    assert main(["ask", "--json", "--user", "u1", "--today", "2020-07-03", "กรมชลประทาน"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert "14 กรกฎาคม 2563" in second["replies"][0]["text"] and "อีก 11 วัน" in second["replies"][0]["text"]
+    assert all(set(r) == {"text", "quick_replies"} for r in second["replies"])
+
+
+def test_import_errors_name_file_line_and_column(
+    seeded_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = seeded_env / "agencies.csv"
+    bad.write_text(
+        "id,name_th,abbr_th,name_en,abbr_en,ministry_th,cohort,aliases\nrd,กรมสรรพากร,,,,,5,\n", encoding="utf-8"
+    )
+    assert main(["import", "agencies", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "nothing was changed" in err
+    assert f"{bad}:2: column 7 (cohort): unknown cohort '5'" in err
+    # The bundled file is still there, unchanged.
+    assert main(["import", "agencies", str(ROOT / "data" / "agencies.csv")]) == 0
+    assert "unchanged 163" in capsys.readouterr().out
