@@ -9,14 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ginbot.nlu.agency_table import AgencyCandidate
 
-@dataclass(frozen=True)
-class AgencyGuess:
-    id: str
-    name_th: str
-    score: float
-    # A "did you mean" hint for a name that matched nothing well: offer it, never act on it.
-    suggestion: bool = False
+# The NLU's match result is already plain frozen data (id, name_th, score, suggestion); the core uses it
+# as is rather than keeping a copy of the same shape.
+AgencyGuess = AgencyCandidate
 
 
 @dataclass(frozen=True)
@@ -54,36 +51,14 @@ class NluUnderstanding:
 
     def understand(self, text: str) -> Understood:
         result = self.nlu.parse(text)
-
-        def guess(c: Any) -> AgencyGuess:
-            return AgencyGuess(c.id, c.name_th, float(c.score), bool(getattr(c, "suggestion", False)))
-
         return Understood(
             text=text,
             intent=result.intent,
             confidence=float(result.confidence),
-            agency=guess(result.agency) if result.agency else None,
-            candidates=tuple(guess(c) for c in result.agency_candidates),
+            agency=result.agency,
+            candidates=tuple(result.agency_candidates),
             cohort=result.cohort,
             platform=result.platform,
             mobile=bool(getattr(result, "mobile_unspecified", False)),
             alternatives=tuple(intent for intent, _p in result.ranked),
         )
-
-
-def from_parse_json(data: dict[str, Any], alternatives: tuple[str, ...] = ()) -> Understood:
-    """Build from the contract's `ginbot parse` JSON shape."""
-
-    def guess(d: dict[str, Any]) -> AgencyGuess:
-        return AgencyGuess(str(d["id"]), str(d["name_th"]), float(d.get("score", 0.0)))
-
-    return Understood(
-        text=str(data.get("text", "")),
-        intent=str(data["intent"]),
-        confidence=float(data.get("confidence", 0.0)),
-        agency=guess(data["agency"]) if data.get("agency") else None,
-        candidates=tuple(guess(c) for c in data.get("agency_candidates") or ()),
-        cohort=data.get("cohort"),
-        platform=data.get("platform"),
-        alternatives=alternatives,
-    )
