@@ -77,6 +77,7 @@ async def _serve_ginbot(database_url: str, stub_url: str, bot_kind: str, conn: C
     from ginbot.db.session import Database
     from ginbot.settings import load_settings
     from ginbot.web.app import create_app
+    from ginbot.web.lifecycle import settle_heap_after_startup
     from ginbot.wiring import build_bot
     from tests.conftest import seed
 
@@ -94,7 +95,9 @@ async def _serve_ginbot(database_url: str, stub_url: str, bot_kind: str, conn: C
     await upgrade(db)
     await seed(db)
     bot = EchoBot() if bot_kind == "echo" else await build_bot(settings, db)
-    await _run_until_told(create_app(settings, db=db, bot=bot), conn)
+    app = create_app(settings, db=db, bot=bot)
+    settle_heap_after_startup(app)  # as `ginbot serve` does
+    await _run_until_told(app, conn)
     await db.close()
 
 

@@ -209,6 +209,7 @@ def _serve(settings: Settings) -> int:
     from aiohttp import web
 
     from ginbot.web.app import create_app
+    from ginbot.web.lifecycle import settle_heap_after_startup
     from ginbot.web.webhooks import check_settings
 
     try:
@@ -217,7 +218,9 @@ def _serve(settings: Settings) -> int:
         print(f"ginbot: {exc}", file=sys.stderr)
         return 2
     print(f"ginbot serving on http://{settings.host}:{settings.port}", flush=True)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    app = create_app(settings)
+    settle_heap_after_startup(app)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
     return 0
 
 

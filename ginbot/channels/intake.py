@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from ginbot.db import queries
+from ginbot.db.group_commit import GroupCommit
 from ginbot.db.models import utcnow
 from ginbot.db.session import Database
 
@@ -55,45 +56,26 @@ class KeyedLocks:
         return len(self._locks)
 
 
-class ClaimBatcher:
-    """Group commit for claims: ids that arrive while a write is under way share the next transaction.
+class Claims:
+    """Claims of one channel, group-committed: ids arriving while a claim is written share the next INSERT.
 
     One transaction per event would cap throughput at SQLite's commit rate; under load this turns N claims
-    into one INSERT, and costs nothing extra when events come one at a time.
+    into one INSERT, and costs nothing extra when events come one at a time. A batch never holds the same
+    id twice, so of a redelivery racing its original exactly one wins.
     """
 
     def __init__(self, db: Database, channel: str) -> None:
         self.db = db
         self.channel = channel
-        self._waiting: list[tuple[str, asyncio.Future[bool]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._group: GroupCommit[str, bool] = GroupCommit(self._write, name=f"claims-{channel}", key=lambda i: i)
 
     async def claim(self, event_id: str) -> bool:
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting.append((event_id, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write(), name=f"claim-{self.channel}")
-        return await future
+        return await self._group.submit(event_id)
 
-    async def _write(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                async with self.db.session() as session:
-                    new = await queries.claim_events(
-                        session, self.channel, [event_id for event_id, _ in batch]
-                    )
-            except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for event_id, future in batch:
-                # The same id twice in one batch (a redelivery racing the original): only the first wins.
-                won = event_id in new
-                new.discard(event_id)
-                if not future.done():
-                    future.set_result(won)
+    async def _write(self, event_ids: list[str]) -> list[bool]:
+        async with self.db.session() as session:
+            new = await queries.claim_events(session, self.channel, event_ids)
+        return [event_id in new for event_id in event_ids]
 
 
 class Intake:
@@ -101,7 +83,7 @@ class Intake:
         self.db = db
         self.channel = channel
         self._locks = KeyedLocks()
-        self._claims = ClaimBatcher(db, channel)
+        self._claims = Claims(db, channel)
 
     async def run_once(self, event_id: str, person: str, work: Callable[[], Awaitable[None]]) -> bool:
         """Run ``work`` unless ``event_id`` was already handled; False for a duplicate.

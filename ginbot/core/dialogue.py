@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from ginbot.core.answers import account, campaign, guides, small_talk
 from ginbot.core.catalog import Catalog, load_catalog
 from ginbot.core.clock import Clock
@@ -21,6 +23,8 @@ from ginbot.core.messages import IncomingMessage, Kind, Reply
 from ginbot.core.turn import Outcome, Turn
 from ginbot.core.understanding import Understanding, Understood
 from ginbot.db import queries
+from ginbot.db.group_commit import GroupCommit
+from ginbot.db.models import ChatUser, ConversationState
 from ginbot.db.session import Database
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,7 @@ LAST_SEEN_PRECISION = timedelta(minutes=1)
 
 # Called after every turn (understood is None for follow/unfollow events); metrics hook in here so the
 # core never imports an exporter.
+TurnResult = tuple[Understood | None, Outcome]
 TurnObserver = Callable[[IncomingMessage, Understood | None, Outcome, float], None]
 
 
@@ -69,6 +74,9 @@ class Bot:
         self._catalog_lock = asyncio.Lock()
         # Metrics and tests watch turns through these; they must not raise.
         self.observers = list(observers or [])
+        self._turns: GroupCommit[IncomingMessage, TurnResult] = GroupCommit(
+            self._run_turns, name="turns", key=lambda m: (m.channel, m.user_id)
+        )
 
     async def catalog(self) -> Catalog:
         if self._catalog is None:
@@ -85,7 +93,7 @@ class Bot:
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         started = time.perf_counter()
-        understood, outcome = await self._turn(message)
+        understood, outcome = await self._turns.submit(message)
         elapsed_s = time.perf_counter() - started
         for observe in self.observers:
             try:
@@ -94,36 +102,72 @@ class Bot:
                 log.exception("turn observer failed")
         return outcome.replies
 
-    async def _turn(self, message: IncomingMessage) -> tuple[Understood | None, Outcome]:
-        catalog = await self.catalog()
-        text = message.text[:MAX_TEXT_CHARS]
-        async with self.db.session() as session:
-            user, state = await queries.user_and_state(session, message.channel, message.user_id)
-            now = self.clock.now().astimezone(UTC)  # UTC: SQLite drops offsets; admin pages read UTC
-            if _stale(user.last_seen_at, now):
-                user.last_seen_at = now
-            if message.kind == Kind.UNFOLLOW:
-                user.blocked, user.subscribed = True, False
-                return None, Outcome([])
-            if message.kind == Kind.FOLLOW:
-                user.blocked = False
-                return None, Outcome(self._welcome(user.agency_id is None, state))
-            understood = self.understanding.understand(text)
-            turn = Turn(message, understood, user, state, catalog, self.content, self.clock.today(), session)
-            outcome = await self._respond(turn)
-            outcome.intent = outcome.intent or understood.intent
-            await queries.log_message(
-                session,
-                user_id=None if turn.user_deleted else user.id,
-                channel=message.channel,
-                text=text,
-                intent=outcome.intent,
-                confidence=understood.confidence,
-                entities=understood.entities(),
-                answered=outcome.answered,
-                at=self.clock.now().astimezone(UTC),
-            )
-        return understood, outcome
+    async def _run_turns(self, messages: list[IncomingMessage]) -> list[TurnResult | BaseException]:
+        """Turns that arrived together, in one transaction (one per person; see GroupCommit).
+
+        If anything in the batch fails, nothing of it is kept and each turn is run again alone, so one
+        person's failing turn costs nobody else their answer.
+        """
+        try:
+            catalog = await self.catalog()
+            texts = [m.text[:MAX_TEXT_CHARS] for m in messages]
+            # Understood before the session opens: on SQLite the session holds the one connection.
+            understood = [
+                self.understanding.understand(t) if m.kind == Kind.TEXT else None
+                for m, t in zip(messages, texts, strict=True)
+            ]
+            async with self.db.session() as session:
+                people = await queries.users_and_states(session, [(m.channel, m.user_id) for m in messages])
+                results: list[TurnResult | BaseException] = []
+                log_entries: list[queries.LogEntry] = []
+                for m, t, u in zip(messages, texts, understood, strict=True):
+                    user, state = people[(m.channel, m.user_id)]
+                    outcome, entry = await self._turn(session, catalog, m, t, u, user, state)
+                    results.append((u, outcome))
+                    if entry is not None:
+                        log_entries.append(entry)
+                await queries.log_messages(session, log_entries)
+                return results
+        except Exception as exc:
+            if len(messages) == 1:
+                return [exc]
+            log.warning("a batch of %d turns failed; running them one at a time", len(messages))
+            return [result for m in messages for result in await self._run_turns([m])]
+
+    async def _turn(
+        self,
+        session: AsyncSession,
+        catalog: Catalog,
+        message: IncomingMessage,
+        text: str,
+        understood: Understood | None,
+        user: ChatUser,
+        state: ConversationState,
+    ) -> tuple[Outcome, queries.LogEntry | None]:
+        """One person's turn inside the batch's session: the answer, and the log line to write for it."""
+        now = self.clock.now().astimezone(UTC)  # UTC: SQLite drops offsets; admin pages read UTC
+        if _stale(user.last_seen_at, now):
+            user.last_seen_at = now
+        if message.kind == Kind.UNFOLLOW:
+            user.blocked, user.subscribed = True, False
+            return Outcome([]), None
+        if message.kind == Kind.FOLLOW or understood is None:
+            user.blocked = False
+            return Outcome(self._welcome(user.agency_id is None, state)), None
+        turn = Turn(message, understood, user, state, catalog, self.content, self.clock.today(), session)
+        outcome = await self._respond(turn)
+        outcome.intent = outcome.intent or understood.intent
+        entry = queries.LogEntry(
+            user_id=None if turn.user_deleted else user.id,
+            channel=message.channel,
+            text=text,
+            intent=outcome.intent,
+            confidence=understood.confidence,
+            entities=understood.entities(),
+            answered=outcome.answered,
+            at=now,
+        )
+        return outcome, entry
 
     def _welcome(self, needs_agency: bool, state: Any) -> list[Reply]:
         if needs_agency:

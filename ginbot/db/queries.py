@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,38 +47,52 @@ async def get_or_create_user(session: AsyncSession, channel: str, platform_user_
     return user
 
 
-async def user_and_state(
-    session: AsyncSession, channel: str, platform_user_id: str
-) -> tuple[ChatUser, ConversationState]:
-    """The person and their conversation state in one round trip (the hot path of every chat turn)."""
-    row = (
-        await session.execute(
-            select(ChatUser, ConversationState)
-            .outerjoin(ConversationState, ConversationState.user_id == ChatUser.id)
-            .where(ChatUser.channel == channel, ChatUser.platform_user_id == platform_user_id)
-        )
-    ).first()
-    if row is None:
-        user = await get_or_create_user(session, channel, platform_user_id)
-        return user, await get_state(session, user.id)
-    user, state = row
-    if state is None:
-        state = await get_state(session, user.id)
-    return user, state
+Person = tuple[str, str]  # (channel, platform user id)
+
+# Built once: constructing a SELECT costs about as much as running it on SQLite.
+_USERS_AND_STATES = (
+    select(ChatUser, ConversationState)
+    .outerjoin(ConversationState, ConversationState.user_id == ChatUser.id)
+    .where(tuple_(ChatUser.channel, ChatUser.platform_user_id).in_(bindparam("people", expanding=True)))
+)
+
+
+async def users_and_states(
+    session: AsyncSession, people: Sequence[Person]
+) -> dict[Person, tuple[ChatUser, ConversationState]]:
+    """People and their conversation states for a batch of turns in one round trip; newcomers are created.
+
+    The hot path of every chat turn: a batch of N turns costs one SELECT, plus one INSERT for whoever
+    writes for the first time.
+    """
+    wanted = list(dict.fromkeys(people))
+    rows = await session.execute(_USERS_AND_STATES, {"people": wanted})
+    found: dict[Person, tuple[ChatUser, ConversationState | None]] = {
+        (user.channel, user.platform_user_id): (user, state) for user, state in rows
+    }
+    newcomers = [
+        ChatUser(channel=channel, platform_user_id=platform_user_id, subscribed=False, blocked=False)
+        for channel, platform_user_id in wanted
+        if (channel, platform_user_id) not in found
+    ]
+    if newcomers:
+        session.add_all(newcomers)
+        await session.flush()
+        found.update({(user.channel, user.platform_user_id): (user, None) for user in newcomers})
+    result: dict[Person, tuple[ChatUser, ConversationState]] = {}
+    for person in wanted:
+        user, state = found[person]
+        if state is None:
+            state = ConversationState(user_id=user.id, pending=None, data={})
+            session.add(state)
+        result[person] = (user, state)
+    return result
 
 
 async def find_user(session: AsyncSession, channel: str, platform_user_id: str) -> ChatUser | None:
     return await session.scalar(
         select(ChatUser).where(ChatUser.channel == channel, ChatUser.platform_user_id == platform_user_id)
     )
-
-
-async def get_state(session: AsyncSession, user_id: int) -> ConversationState:
-    state = await session.get(ConversationState, user_id)
-    if state is None:
-        state = ConversationState(user_id=user_id, pending=None, data={})
-        session.add(state)
-    return state
 
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
@@ -86,32 +102,43 @@ async def delete_user(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(ChatUser).where(ChatUser.id == user_id))
 
 
-async def log_message(
-    session: AsyncSession,
-    *,
-    user_id: int | None,
-    channel: str,
-    text: str,
-    intent: str,
-    confidence: float,
-    entities: dict[str, object],
-    answered: bool,
-    at: datetime | None = None,
-) -> MessageLog:
-    row = MessageLog(
-        user_id=user_id,
-        channel=channel,
-        text=text,
-        intent=intent,
-        confidence=confidence,
-        entities=entities,
-        answered=answered,
-        # In UTC like every other timestamp: SQLite drops the offset, so a Bangkok-time value would be read
-        # back 7 hours off by the admin dashboard (which buckets days and shows times from UTC).
-        created_at=(at or utcnow()).astimezone(UTC),
-    )
-    session.add(row)
-    return row
+_INSERT_MESSAGE_LOG = insert(cast(Table, MessageLog.__table__))
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One answered (or not) message, as the admin's statistics and "unanswered" pages read it."""
+
+    user_id: int | None
+    channel: str
+    text: str
+    intent: str
+    confidence: float
+    entities: dict[str, object]
+    answered: bool
+    at: datetime
+
+
+async def log_messages(session: AsyncSession, entries: Sequence[LogEntry]) -> None:
+    """Append to the message log: one Core executemany for a whole batch of turns (no ORM bookkeeping)."""
+    if not entries:
+        return
+    rows = [
+        {
+            "user_id": e.user_id,
+            "channel": e.channel,
+            "text": e.text,
+            "intent": e.intent,
+            "confidence": e.confidence,
+            "entities": e.entities,
+            "answered": e.answered,
+            # In UTC like every other timestamp: SQLite drops the offset, so a Bangkok-time value would be
+            # read back 7 hours off by the admin dashboard (which buckets days and shows times from UTC).
+            "created_at": e.at.astimezone(UTC),
+        }
+        for e in entries
+    ]
+    await session.execute(_INSERT_MESSAGE_LOG, rows)
 
 
 # --- processed webhook events (ginbot/channels) ---------------------------------------------------------
@@ -122,14 +149,7 @@ async def claim_event(session: AsyncSession, channel: str, event_id: str) -> boo
 
     One INSERT … ON CONFLICT DO NOTHING, so two deliveries racing on two workers cannot both win.
     """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(ProcessedEvent)
-        .values(channel=channel, event_id=event_id, created_at=utcnow())
-        .on_conflict_do_nothing()
-        .returning(ProcessedEvent.event_id)
-    )
-    return (await session.execute(stmt)).first() is not None
+    return event_id in await claim_events(session, channel, [event_id])
 
 
 async def claim_events(session: AsyncSession, channel: str, event_ids: Sequence[str]) -> set[str]:
@@ -138,13 +158,11 @@ async def claim_events(session: AsyncSession, channel: str, event_ids: Sequence[
         return set()
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     now = utcnow()
-    stmt = (
-        dialect.insert(ProcessedEvent)
-        .values([{"channel": channel, "event_id": e, "created_at": now} for e in dict.fromkeys(event_ids)])
-        .on_conflict_do_nothing()
-        .returning(ProcessedEvent.event_id)
-    )
-    return set((await session.scalars(stmt)).all())
+    # Core executemany rather than a VALUES list: SQLAlchemy caches its compiled form and still sends one
+    # statement ("insertmanyvalues"), where a VALUES list of a new length is compiled afresh every time.
+    stmt = dialect.insert(ProcessedEvent.__table__).on_conflict_do_nothing().returning(ProcessedEvent.event_id)
+    rows = [{"channel": channel, "event_id": e, "created_at": now} for e in dict.fromkeys(event_ids)]
+    return set((await session.scalars(stmt, rows)).all())
 
 
 async def release_event(session: AsyncSession, channel: str, event_id: str) -> None:

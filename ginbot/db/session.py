@@ -15,6 +15,8 @@ SQLITE_BUSY_TIMEOUT_S = 30
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
+        if ":memory:" not in url and "mode=memory" not in url:
+            kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs}
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -19,6 +19,7 @@ from ginbot.db.models import MessageLog, TrainingExample
 from ginbot.db.session import Database
 from ginbot.nlu.intents import INTENT_IDS, IntentExample
 from ginbot.nlu.text import normalise, tokens
+from ginbot.web import lifecycle
 from ginbot.web.admin import audit
 from ginbot.web.admin.clustering import Group, Question, group_similar
 from ginbot.web.admin.stats import needs_review
@@ -125,5 +126,6 @@ async def teach(db: Database, nlu: Any | None, lock: asyncio.Lock, *, ids: Seque
         # One retrain at a time: Nlu.retrain appends to its example list, and two at once could lose one.
         async with lock:
             await asyncio.get_running_loop().run_in_executor(None, nlu.retrain, new)
+        lifecycle.resettle_heap()
         retrained = True
     return Taught(len(messages), new, retrained)

@@ -51,8 +51,10 @@ async def test_a_turn_logged_in_bangkok_time_lands_on_its_bangkok_day(db: Databa
     """The bot logs Clock.now() (Bangkok); SQLite drops offsets, so the log must store it as UTC."""
     late = datetime(2020, 7, 2, 23, 30, tzinfo=BANGKOK)
     async with db.session() as session:
-        await queries.log_message(session, user_id=None, channel="line", text="ดึกแล้ว", intent="fallback",
-                                  confidence=0.1, entities={}, answered=False, at=late)  # fmt: skip
+        await queries.log_messages(session, [queries.LogEntry(
+            user_id=None, channel="line", text="ดึกแล้ว", intent="fallback", confidence=0.1, entities={},
+            answered=False, at=late,
+        )])  # fmt: skip
     async with db.session() as session:
         days = await stats.messages_per_day(session, date(2020, 7, 3), 2, BANGKOK)
         stored = await session.scalar(select(MessageLog.created_at))
