@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     # Run the reminder planner and the outbox sender inside `ginbot serve`.
     run_sender: bool = True
+    # Port on which `ginbot worker` serves its own /metrics (deliveries, outbox depth); unset: none.
+    # `ginbot serve` always serves /metrics on its web port.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Largest webhook body accepted; LINE batches events but stays far below this.
     max_webhook_body_bytes: int = Field(default=1_000_000, ge=1024)
     # JSON log lines; unset means JSON when stderr is not a terminal (containers, systemd, pipes).

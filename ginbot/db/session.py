@@ -16,6 +16,10 @@ SQLITE_BUSY_TIMEOUT_S = 30
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         if ":memory:" not in url and "mode=memory" not in url:
+            # One connection, taken in turn: SQLite has one writer anyway, and writers queued here start
+            # the moment the connection is free, where writers on several connections sleep in SQLite's
+            # busy handler (1, 2, 5, 10… ms) and each connection adds a thread. Group commit (group_commit.py)
+            # then keeps that one connection busy with whole batches.
             kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs}
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
 

@@ -96,13 +96,20 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
 async def worker(settings: Settings) -> int:
     from ginbot.db.migrate import upgrade
     from ginbot.db.session import Database
-    from ginbot.delivery.runner import DeliveryRunner
+    from ginbot.delivery.runner import DeliveryRunner, report_outbox_depth
 
     if settings.line_channel_access_token is None and not settings.telegram_enabled:
         print("ginbot worker: neither LINE nor Telegram is configured; only planning", file=sys.stderr)
     db = Database(settings.database_url)
     await upgrade(db)
     runner = DeliveryRunner(settings, db)
+    metrics_server = None
+    if settings.metrics_port is not None:
+        from ginbot.observability.http import serve_metrics
+
+        report_outbox_depth(db)
+        metrics_server = await serve_metrics(settings.host, settings.metrics_port)
+        print(f"ginbot worker: metrics at http://{settings.host}:{settings.metrics_port}/metrics", flush=True)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -113,5 +120,7 @@ async def worker(settings: Settings) -> int:
         await stopping.wait()
     finally:
         await runner.stop()
+        if metrics_server is not None:
+            await metrics_server.cleanup()
         await db.close()
     return 0

@@ -8,12 +8,16 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+
 from ginbot.core.clock import Clock
+from ginbot.db.models import OutboxRow
 from ginbot.db.session import Database
 from ginbot.delivery.planner import plan_once
 from ginbot.delivery.policy import PolicyError, ReminderPolicy, load_policy
 from ginbot.delivery.sender import Sender, SenderConfig
 from ginbot.delivery.transports import LineTransport, TelegramTransport, close_transports, open_transports
+from ginbot.observability import metrics
 from ginbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +28,25 @@ STOP_GRACE_S = 30.0
 def clock_for(settings: Settings) -> Callable[[], datetime]:
     """ginbot's one clock (GINBOT_TODAY pins the day, the time of day still runs), as aware datetimes."""
     return Clock(settings.today, ZoneInfo(settings.timezone)).now
+
+
+def report_outbox_depth(db: Database) -> None:
+    """Let /metrics read, at scrape time, how many outbox messages per channel are not yet sent.
+
+    Both processes do this: the web server even when its sender is off (the worker sends), so the one
+    dashboard shows the queue; the database is the single truth either way.
+    """
+
+    async def depth() -> dict[str, int]:
+        async with db.session() as session:
+            rows = await session.execute(
+                select(OutboxRow.channel, func.count())
+                .where(OutboxRow.status.in_(("queued", "sending")))
+                .group_by(OutboxRow.channel)
+            )
+            return {channel: int(count) for channel, count in rows}
+
+    metrics.set_outbox_depth_source(depth)
 
 
 class DeliveryRunner:

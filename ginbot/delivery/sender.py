@@ -20,9 +20,19 @@ from ginbot.delivery import outbox
 from ginbot.delivery.outcomes import Outcome, SendError, next_step
 from ginbot.delivery.ratelimit import RateLimiter
 from ginbot.delivery.transports import LineTransport, TelegramTransport
+from ginbot.observability import metrics
 from ginbot.settings import Settings
 
 log = logging.getLogger(__name__)
+# Recorded statuses as the deliveries counter names them; "queued" after a counted attempt is a retry.
+_COUNTED = {"sent": "sent", "failed": "failed", "blocked": "blocked"}
+
+
+def count_recorded(channel: str, status: str, counted_attempt: bool, recipients: int = 1) -> None:
+    """Count a recorded outcome into ginbot_deliveries_total; rows handed back unattempted are not counted."""
+    outcome = _COUNTED.get(status) or ("retried" if status == "queued" and counted_attempt else None)
+    if outcome is not None:
+        metrics.count_delivery(channel, outcome, recipients)
 
 
 @dataclass(frozen=True)
@@ -159,6 +169,8 @@ class Sender:
             # Recorded even when cancelled half-way: whatever was sent is marked, the rest waits for its lease.
             async with self.db.session() as session:
                 await outbox.record_results(session, results, self.now())
+            for result in results:
+                count_recorded("telegram", result.status, result.count_attempt)
         return len(claimed)
 
     # --- LINE -------------------------------------------------------------------------------------------
@@ -203,6 +215,7 @@ class Sender:
                 next_attempt_at=self.now() + timedelta(seconds=delay_s) if status == "queued" else None,
                 count_attempt=count,
             )
+        count_recorded("line", status, count, recipients=len(batch.user_ids))
         return len(batch.user_ids)
 
     # --- loops ------------------------------------------------------------------------------------------

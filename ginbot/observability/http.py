@@ -46,6 +46,18 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
 
 
+async def serve_metrics(host: str, port: int) -> web.AppRunner:
+    """``GET /metrics`` alone on its own port, for ``ginbot worker`` (no web server of its own); in the
+    caller's event loop, so scrape-time gauges are refreshed as on the web server. Clean up the runner
+    to stop it."""
+    app = web.Application()
+    app.router.add_get("/metrics", metrics_endpoint)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
 def install(app: web.Application) -> None:
     """Mount ``GET /metrics`` and make the request-id middleware the outermost one."""
     app.middlewares.insert(0, request_id_middleware)

@@ -5,7 +5,8 @@ one, so ``GET /metrics`` shows exactly ginbot's series and tests can read values
 ``REGISTRY.get_sample_value(...)``.
 
 The metrics are per process: ``ginbot serve`` exposes them at ``/metrics``. A separate ``ginbot worker``
-counts its own deliveries in its own process; ``start_metrics_server`` lets it expose them on a port.
+counts its own deliveries in its own process and serves them on ``GINBOT_METRICS_PORT`` when that is set
+(``ginbot.observability.http.serve_metrics``).
 
 Label values are kept to small fixed sets (channel names, intent ids, the outcomes and reasons below):
 every distinct value is a new time series, so a user id or free text must never become a label.
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -30,9 +30,8 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client import start_http_server as _start_http_server
 
-from ginbot.core.messages import IncomingMessage, MessageHandler, Reply
+from ginbot.core.messages import IncomingMessage
 
 log = logging.getLogger(__name__)
 
@@ -193,22 +192,6 @@ async def render() -> bytes:
     return generate_latest(REGISTRY)
 
 
-class InstrumentedHandler:
-    """Wraps the bot (a MessageHandler) so every message counts into MESSAGES_RECEIVED and REPLY_LATENCY,
-    whichever channel delivered it; wire ``InstrumentedHandler(bot)`` wherever the bot is built."""
-
-    def __init__(self, inner: MessageHandler) -> None:
-        self.inner = inner
-
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
-        MESSAGES_RECEIVED.labels(message.channel).inc()
-        started = time.perf_counter()
-        try:
-            return await self.inner.handle(message)
-        finally:
-            REPLY_LATENCY.labels(message.channel).observe(time.perf_counter() - started)
-
-
 def observe_turn(message: IncomingMessage, understood: Any, outcome: Any, elapsed_s: float) -> None:
     """A ``Bot`` turn observer: messages per channel, the final intent, fallbacks and reply latency."""
     MESSAGES_RECEIVED.labels(message.channel).inc()
@@ -226,8 +209,3 @@ def sample(name: str, **labels: str) -> float:
     value = REGISTRY.get_sample_value(name, labels)
     return 0.0 if value is None or math.isnan(value) else value
 
-
-def start_metrics_server(port: int, addr: str = "0.0.0.0") -> None:
-    """Expose REGISTRY on ``http://addr:port/metrics`` from a daemon thread (for ``ginbot worker``,
-    which has no web server of its own)."""
-    _start_http_server(port, addr=addr, registry=REGISTRY)

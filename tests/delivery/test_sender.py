@@ -18,6 +18,7 @@ from ginbot.delivery.outcomes import Outcome, SendError
 from ginbot.delivery.planner import plan_once
 from ginbot.delivery.sender import Sender
 from ginbot.delivery.transports import LineSdkTransport
+from ginbot.observability import metrics
 from tests.delivery.conftest import (
     Person,
     Platforms,
@@ -273,3 +274,35 @@ async def test_telegram_error_json_without_parameters(sqlite_db: Database, platf
     await queue(sqlite_db, "all")
     await settle(sqlite_db, sender_for(sqlite_db, platforms))
     assert platforms.telegram.received[telegram_id(0)] == 1
+
+
+async def test_the_deliveries_counter_tells_what_happened_to_each_recipient(
+    sqlite_db: Database, platforms: Platforms
+) -> None:
+    """ginbot_deliveries_total per recipient: a LINE multicast counts every person in it."""
+    await one_of_each(sqlite_db)  # five on Telegram
+    await add_people(sqlite_db, [Person("line", line_id(i), "dga") for i in range(4)])
+    platforms.telegram.fail_chat[telegram_id(1)].append(SERVER_ERROR)  # sent on the second attempt
+    platforms.telegram.fail_chat[telegram_id(3)].append(BLOCKED)
+    platforms.line.fail_next.append(Injected(500, {"message": "Internal error"}))  # the multicast, once
+
+    def counts() -> dict[tuple[str, str], float]:
+        return {
+            (channel, outcome): metrics.sample("ginbot_deliveries_total", channel=channel, outcome=outcome)
+            for channel in ("line", "telegram")
+            for outcome in ("sent", "failed", "blocked", "retried")
+        }
+
+    before = counts()
+    await queue(sqlite_db, "all")
+    await settle(sqlite_db, sender_for(sqlite_db, platforms))
+    after = counts()
+
+    moved = {key: after[key] - before[key] for key in after if after[key] != before[key]}
+    assert moved == {
+        ("telegram", "sent"): 4,
+        ("telegram", "retried"): 1,
+        ("telegram", "blocked"): 1,
+        ("line", "sent"): 4,
+        ("line", "retried"): 4,
+    }

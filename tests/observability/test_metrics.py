@@ -9,7 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from ginbot.core.messages import IncomingMessage, Reply
+from ginbot.core.messages import IncomingMessage, Kind, Reply
+from ginbot.core.turn import Outcome
 from ginbot.db.session import Database
 from ginbot.observability import metrics
 from ginbot.settings import load_settings
@@ -69,8 +70,8 @@ async def test_quiet_channels_read_zero_rather_than_missing(client: TestClient) 
 
 async def test_counters_the_app_and_others_increment_show_up_in_the_scrape(client: TestClient) -> None:
     before = await scrape(client)
-    bot = metrics.InstrumentedHandler(EchoBot())
-    assert await bot.handle(IncomingMessage("telegram", "42", "สวัสดี")) == [Reply("echo: สวัสดี")]
+    # A follow event's turn (nothing to classify): a message and a latency, no intent.
+    metrics.observe_turn(IncomingMessage("telegram", "42", "", kind=Kind.FOLLOW), None, Outcome([]), 0.01)
     metrics.count_delivery("line", "sent", recipients=500)
     metrics.count_delivery("telegram", "retried")
     metrics.INTENTS.labels("migration_date").inc()
@@ -100,7 +101,10 @@ async def test_outbox_depth_is_read_at_scrape_time(client: TestClient) -> None:
     async def depth() -> Mapping[str, int]:
         return dict(queued)
 
-    assert "ginbot_outbox_queued" not in await scrape(client), "no source yet: unknown, not zero"
+    # The app counts its own (empty) outbox from the start.
+    assert (await scrape(client))["ginbot_outbox_queued"] == {(("channel", "line"),): 0.0, (("channel", "telegram"),): 0.0}
+    metrics.set_outbox_depth_source(None)
+    assert "ginbot_outbox_queued" not in await scrape(client), "no source: unknown, not zero"
     metrics.set_outbox_depth_source(depth)
     values = (await scrape(client))["ginbot_outbox_queued"]
     assert values == {(("channel", "line"),): 3.0, (("channel", "telegram"),): 0.0}
