@@ -144,16 +144,11 @@ async def log_messages(session: AsyncSession, entries: Sequence[LogEntry]) -> No
 # --- processed webhook events (ginbot/channels) ---------------------------------------------------------
 
 
-async def claim_event(session: AsyncSession, channel: str, event_id: str) -> bool:
-    """Record that ``event_id`` is being handled; False when it already was (a redelivery).
+async def claim_events(session: AsyncSession, channel: str, event_ids: Sequence[str]) -> set[str]:
+    """Claim event ids in one statement; returns those that were new.
 
     One INSERT … ON CONFLICT DO NOTHING, so two deliveries racing on two workers cannot both win.
     """
-    return event_id in await claim_events(session, channel, [event_id])
-
-
-async def claim_events(session: AsyncSession, channel: str, event_ids: Sequence[str]) -> set[str]:
-    """Claim several event ids in one statement; returns those that were new (see claim_event)."""
     if not event_ids:
         return set()
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite

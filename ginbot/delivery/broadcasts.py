@@ -8,7 +8,7 @@ last committed chunk, and the unique (broadcast_id, user_id) key makes any overl
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, String, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -211,7 +211,3 @@ async def recent_reports(
         stmt = stmt.where(Broadcast.kind == kind)
     reports = [await report(session, bid) for bid in (await session.scalars(stmt)).all()]
     return [r for r in reports if r is not None]
-
-
-def default_expiry(send_at: datetime, grace_s: float) -> datetime:
-    return send_at + timedelta(seconds=grace_s)

@@ -16,10 +16,6 @@ def insert_ignore(session: AsyncSession, model: Any) -> Any:
     return module.insert(model).on_conflict_do_nothing()
 
 
-def is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def as_utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything ginbot stores is UTC, so say so."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -3,7 +3,6 @@ its recipients as a SQL condition so counting and fan-out run in the database, n
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, select, true
@@ -79,11 +78,6 @@ def recipient_condition(target: Target, channel: str | None) -> ColumnElement[bo
     return and_(true(), *parts)
 
 
-async def count_recipients(session: AsyncSession, target: Target, channel: str | None) -> int:
-    stmt = select(func.count()).select_from(ChatUser).where(recipient_condition(target, channel))
-    return int(await session.scalar(stmt) or 0)
-
-
 async def count_by_channel(session: AsyncSession, target: Target, channel: str | None) -> dict[str, int]:
     rows = await session.execute(
         select(ChatUser.channel, func.count())
@@ -91,22 +85,3 @@ async def count_by_channel(session: AsyncSession, target: Target, channel: str |
         .group_by(ChatUser.channel)
     )
     return {c: int(n) for c, n in rows.all()}
-
-
-async def stream_recipient_ids(
-    session: AsyncSession, target: Target, channel: str | None, *, chunk: int = 1000, after_id: int = 0
-) -> AsyncIterator[list[int]]:
-    """Recipient ids in ascending chunks (keyset pagination by id): memory stays one chunk whatever the size."""
-    cond = recipient_condition(target, channel)
-    while True:
-        ids = list(
-            (
-                await session.scalars(
-                    select(ChatUser.id).where(cond, ChatUser.id > after_id).order_by(ChatUser.id).limit(chunk)
-                )
-            ).all()
-        )
-        if not ids:
-            return
-        yield ids
-        after_id = ids[-1]

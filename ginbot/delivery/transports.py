@@ -14,9 +14,6 @@ import aiohttp
 
 from ginbot.delivery.outcomes import Outcome, SendError, classify_line_status, retry_after_seconds
 
-# LINE accepts up to 5 messages per request; a broadcast is one text, so each request carries one.
-LINE_MAX_MESSAGES_PER_REQUEST = 5
-
 
 class LineTransport(Protocol):
     async def multicast(self, user_ids: Sequence[str], text: str, retry_key: str) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -233,9 +233,6 @@ class IntentClassifier:
         if confidence < self.threshold:
             best = FALLBACK
         return Prediction(best, confidence, ranked)
-
-    def predict_many(self, docs: Sequence[Prepared]) -> list[Prediction]:
-        return [self.predict(doc) for doc in docs]
 
 
 def _sort_key(pair: tuple[Prepared, str]) -> tuple[str, tuple[str, ...], str]:

@@ -228,7 +228,6 @@ class WordSet(Trie):
         super().__init__(())
         self._words: frozenset[str] = frozenset({w for w in (word.strip() for word in words) if w})
         self._stems: frozenset[str] = frozenset({w[:k] for w in self._words for k in range(1, len(w))})
-        self._word_count = len(self._words)
 
     def prefixes(self, text: str, start: int = 0) -> list[str]:
         found: list[str] = []
