@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import PoolResetState, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # SQLite allows one writer; waiting this long for the lock beats failing a chat turn under a burst.
@@ -21,7 +21,16 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # busy handler (1, 2, 5, 10… ms) and each connection adds a thread. Group commit (group_commit.py)
             # then keeps that one connection busy with whole batches.
             kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs}
+        # Reset on return is done by _rollback_if_open below instead.
+        kwargs = {"pool_reset_on_return": None, **kwargs}
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "reset")
+        def _rollback_if_open(dbapi_conn: Any, _record: Any, state: PoolResetState) -> None:
+            # The pool's own reset is an unconditional ROLLBACK: a round trip to aiosqlite's thread even
+            # after a commit, when nothing is open. sqlite3 knows whether a transaction is open; ask it.
+            if state.asyncio_safe and not state.terminate_only and dbapi_conn.driver_connection.in_transaction:
+                dbapi_conn.rollback()
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
