@@ -1,7 +1,9 @@
 """``Bot.handle(IncomingMessage) -> list[Reply]``: state, ask-back, dispatch to answers, and the turn log.
 
 Everything here is channel-neutral; LINE, Telegram, the terminal and the web chat all call the same
-``handle``. Conversation state lives in the database, so a restart loses no conversation.
+``handle``. Conversation state lives in the database, so a restart loses no conversation. Turns that
+arrive together (a busy webhook) are written in one transaction, at most one per person, so each person's
+messages are still answered in order.
 """
 
 from __future__ import annotations
@@ -90,6 +92,12 @@ class Bot:
         """Re-read cohorts and agencies (after an import)."""
         async with self.db.session() as session:
             self._catalog = await load_catalog(session)
+
+    @property
+    def transactions(self) -> int:
+        """How many database transactions the turns so far took: fewer than turns when they arrived
+        together (see GroupCommit)."""
+        return self._turns.batches
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         started = time.perf_counter()

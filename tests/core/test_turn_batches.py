@@ -58,7 +58,7 @@ async def test_many_people_at_once_each_get_their_own_answer_in_few_transactions
     for (_, text), replies in zip(questions.items(), answers, strict=True):
         agency = next(name for name in expected if text.startswith(name))
         assert expected[agency] in replies[0].text, (text, replies[0].text)
-    assert bot._turns.batches < len(questions) / 2  # shared transactions, not one each
+    assert bot.transactions < len(questions) / 2  # shared transactions, not one each
     assert await _log_count(db) == 30
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(ChatUser)) == 30
