@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PREFIX = "GINBOT_"
@@ -29,8 +29,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
 
     database_url: str = "sqlite+aiosqlite:///ginbot.db"
-    data_dir: Path = PROJECT_ROOT / "data"
-    intents_dir: Path = PROJECT_ROOT / "intents"
+    # Checked at start (validate_default): a wheel installed outside the checkout must set both.
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", validate_default=True)
+    intents_dir: Path = Field(default=PROJECT_ROOT / "intents", validate_default=True)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -95,6 +96,14 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
+    @field_validator("data_dir", "intents_dir")
+    @classmethod
+    def _existing_folder(cls, value: Path, info: ValidationInfo) -> Path:
+        if not value.is_dir():
+            holds = "answers.yml, reminders.yml and the CSV files" if info.field_name == "data_dir" else "one YAML file per intent"
+            raise ValueError(f"{value} is not a folder; it must hold {holds} (data/ and intents/ of the checkout)")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: Any) -> Any:
@@ -154,5 +163,5 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         problems = []
         for err in exc.errors():
             name = PREFIX + str(err["loc"][0]).upper() if err["loc"] else "settings"
-            problems.append(f"{name}: {err['msg']}")
+            problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None

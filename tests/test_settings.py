@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +41,8 @@ def test_values_are_typed() -> None:
         ({"GINBOT_TODAY": "1/7/2563"}, "GINBOT_TODAY"),
         ({"GINBOT_DATABASE_URL": "mysql://x"}, "GINBOT_DATABASE_URL"),
         ({"GINBOT_PUBLIC_URL": "bot.example"}, "GINBOT_PUBLIC_URL"),
+        ({"GINBOT_DATA_DIR": "/nonexistent/data"}, "GINBOT_DATA_DIR"),
+        ({"GINBOT_INTENTS_DIR": "/nonexistent/intents"}, "GINBOT_INTENTS_DIR"),
     ],
 )
 def test_malformed_setting_names_itself(env: dict[str, str], name: str) -> None:
@@ -53,6 +56,19 @@ def test_cli_fails_at_start_with_the_name(capsys: pytest.CaptureFixture[str], mo
     monkeypatch.setenv("GINBOT_PORT", "-1")
     assert main(["db", "upgrade"]) == 2
     assert "GINBOT_PORT" in capsys.readouterr().err
+
+
+def test_a_missing_data_folder_is_named_with_what_belongs_in_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """As after `pip install` outside the checkout: one clear line, no traceback."""
+    from ginbot.cli import main
+
+    monkeypatch.setenv("GINBOT_DATA_DIR", str(tmp_path / "nowhere"))
+    assert main(["ask", "กรมสรรพากรย้ายวันไหน"]) == 2
+    err = capsys.readouterr().err
+    assert f"GINBOT_DATA_DIR: {tmp_path / 'nowhere'} is not a folder; it must hold answers.yml" in err
+    assert "Traceback" not in err
 
 
 def test_serve_refuses_a_telegram_webhook_without_secret(
