@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ginbot.errors import DataFileError
 from ginbot.observability.logging import configure_logging
 from ginbot.settings import Settings, SettingsError, load_settings
 
@@ -281,6 +282,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # would bury them. The server and the worker log at the configured level.
     quiet = args.command in ("ask", "chat", "parse", "eval", "import", "db", "broadcast")
     configure_logging(settings, level="WARNING" if quiet else None)
+    try:
+        return _run(args, settings)
+    except DataFileError as exc:
+        # A maintainer's typo in intents/ or data/: say where, not how deep in the stack it was found.
+        print(f"ginbot: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
         return asyncio.run(_ask(settings, args.user, args.text, args.json))
     if args.command == "chat":

@@ -14,7 +14,7 @@ from ginbot.core.dialogue import Bot
 from ginbot.core.understanding import NluUnderstanding
 from ginbot.db import queries
 from ginbot.db.session import Database
-from ginbot.nlu.engine import Nlu
+from ginbot.nlu.engine import NEGATIVES_FILE, Nlu
 from ginbot.nlu.entities import AgencyEntry, AgencyMatcher
 from ginbot.nlu.intents import INTENT_IDS, IntentExample
 from ginbot.nlu.text import warm_up
@@ -39,7 +39,9 @@ async def stored_examples(session: AsyncSession) -> list[IntentExample]:
 
 
 def build_nlu(settings: Settings, catalog: Catalog, extra_examples: Sequence[IntentExample] = ()) -> Nlu:
-    nlu = Nlu.from_paths(settings.intents_dir, agency_entries(catalog))
+    nlu = Nlu.from_paths(
+        settings.intents_dir, agency_entries(catalog), negatives_path=settings.data_dir / NEGATIVES_FILE
+    )
     if extra_examples:
         # Staff-taught examples live in the database, not in intents/; retraining reuses the prepared
         # documents, so this costs one more classifier fit only when there are any.
@@ -60,9 +62,10 @@ def refresh_agencies(nlu: Nlu, catalog: Catalog) -> None:
 
 async def build_bot(settings: Settings, db: Database) -> Bot:
     """Load the campaign from the database and train the NLU on it (off the event loop: ~1 s of CPU)."""
+    # The answers first: a typo there should stop start-up before a second of training, not after.
+    content = Content.load(settings.data_dir / "answers.yml")
     async with db.session() as session:
         catalog = await load_catalog(session)
         examples = await stored_examples(session)
     nlu = await asyncio.get_running_loop().run_in_executor(None, build_nlu, settings, catalog, examples)
-    content = Content.load(settings.data_dir / "answers.yml")
     return Bot(db, NluUnderstanding(nlu), content, Clock(settings.today), catalog, observers=[metrics.observe_turn])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,32 @@ def test_import_errors_name_file_line_and_column(
     # The bundled file is still there, unchanged.
     assert main(["import", "agencies", str(ROOT / "data" / "agencies.csv")]) == 0
     assert "unchanged 163" in capsys.readouterr().out
+
+
+def test_a_typo_in_answers_yml_is_one_line_naming_the_file_and_line(
+    seeded_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = seeded_env / "data"
+    shutil.copytree(ROOT / "data", data)
+    lines = len((data / "answers.yml").read_text(encoding="utf-8").splitlines())
+    with (data / "answers.yml").open("a", encoding="utf-8") as answers:
+        answers.write("greet: [ลืมปิดวงเล็บ\n")
+    monkeypatch.setenv("GINBOT_DATA_DIR", str(data))
+    assert main(["ask", "สวัสดี"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ginbot: {data / 'answers.yml'}:")
+    assert f"line {lines + 1}, column 8" in err  # where the bracket was opened
+    assert "Traceback" not in err
+
+
+def test_a_broken_intent_file_is_named_and_nothing_is_trained(
+    seeded_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    intents = seeded_env / "intents"
+    shutil.copytree(ROOT / "intents", intents)
+    (intents / "greet.yml").write_text("intent: greet\nexamples: [\n", encoding="utf-8")
+    monkeypatch.setenv("GINBOT_INTENTS_DIR", str(intents))
+    assert main(["parse", "สวัสดี"]) == 2
+    err = capsys.readouterr().err
+    assert f"ginbot: {intents / 'greet.yml'}: not valid YAML" in err
+    assert "Traceback" not in err

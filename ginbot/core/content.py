@@ -8,9 +8,10 @@ from typing import Any
 import yaml
 
 from ginbot.core.messages import QuickReply
+from ginbot.errors import DataFileError
 
 
-class ContentError(ValueError):
+class ContentError(DataFileError):
     pass
 
 

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from ginbot.errors import DataFileError
+
 ANCHORS = ("last_v8_date", "migration_date")
 # The placeholders a reminder text may use; anything else is a typo that staff should hear about at load.
 PLACEHOLDERS = frozenset(
@@ -21,7 +23,7 @@ PLACEHOLDERS = frozenset(
 )
 
 
-class PolicyError(ValueError):
+class PolicyError(DataFileError):
     """data/reminders.yml is malformed; the message says where."""
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from ginbot.errors import DataFileError
+
 # The contract's intent ids (CONTRACT.md), in one place. `fallback` is the
 # out-of-scope class: it has a training file of its own but no answer.
 INTENT_IDS: tuple[str, ...] = (
@@ -44,7 +46,7 @@ HELDOUT_DIR = "heldout"
 AGENCY_MENTIONS_FILE = "agency_mentions.yml"
 
 
-class IntentDataError(ValueError):
+class IntentDataError(DataFileError):
     """An intent data file is unusable; the message names the file and the problem."""
 
 
