@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import sys
 from collections.abc import Sequence
@@ -11,6 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ginbot.db.migrate import SchemaNotCurrent, require_current_schema, upgrade
+from ginbot.db.session import Database, DatabaseUnavailable
 from ginbot.errors import DataFileError
 from ginbot.observability.logging import configure_logging
 from ginbot.settings import Settings, SettingsError, load_settings
@@ -25,7 +28,6 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 async def _db_upgrade(settings: Settings) -> int:
     from ginbot.db.migrate import current_revision, upgrade
-    from ginbot.db.session import Database
 
     db = Database(settings.database_url)
     try:
@@ -38,8 +40,6 @@ async def _db_upgrade(settings: Settings) -> int:
 
 async def _import(settings: Settings, kind: str, path: Path) -> int:
     from ginbot.db.csv_import import ImportFailed, import_file
-    from ginbot.db.migrate import upgrade
-    from ginbot.db.session import Database
 
     db = Database(settings.database_url)
     try:
@@ -84,8 +84,6 @@ def _replies_json(replies: list[Any]) -> list[dict[str, Any]]:
 
 
 async def _open_bot(settings: Settings) -> tuple[Any, Any]:
-    from ginbot.db.migrate import upgrade
-    from ginbot.db.session import Database
     from ginbot.wiring import build_bot
 
     db = Database(settings.database_url)
@@ -128,8 +126,6 @@ async def _chat(settings: Settings, user: str) -> int:
 
 async def _parse(settings: Settings, text: str | None, jsonl: bool) -> int:
     from ginbot.core.catalog import load_catalog
-    from ginbot.db.migrate import upgrade
-    from ginbot.db.session import Database
     from ginbot.wiring import build_nlu, stored_examples
 
     db = Database(settings.database_url)
@@ -176,8 +172,6 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 async def _staff(settings: Settings, action: str, name: str, from_stdin: bool) -> int:
-    from ginbot.db.migrate import upgrade
-    from ginbot.db.session import Database
     from ginbot.web.admin.accounts import AccountError, create_staff, name_problem, set_password
 
     problem = name_problem(name) if action == "add" else None
@@ -221,7 +215,13 @@ def _serve(settings: Settings) -> int:
     print(f"ginbot serving on http://{settings.host}:{settings.port}", flush=True)
     app = create_app(settings)
     settle_heap_after_startup(app)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, print=None)
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        print(f"ginbot: cannot listen on {settings.host}:{settings.port} (GINBOT_HOST, GINBOT_PORT): {exc.strerror}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -283,11 +283,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet = args.command in ("ask", "chat", "parse", "eval", "import", "db", "broadcast")
     configure_logging(settings, level="WARNING" if quiet else None)
     try:
+        if args.command != "eval":  # everything else reads or writes the database
+            asyncio.run(_check_database(settings, schema=args.command == "serve"))
         return _run(args, settings)
-    except DataFileError as exc:
-        # A maintainer's typo in intents/ or data/: say where, not how deep in the stack it was found.
+    except (DataFileError, DatabaseUnavailable, SchemaNotCurrent) as exc:
+        # A typo in intents/ or data/, or a database that is down: say what and where, not how deep in
+        # the stack it was found.
         print(f"ginbot: {exc}", file=sys.stderr)
         return 2
+
+
+async def _check_database(settings: Settings, *, schema: bool) -> None:
+    """Reachable, and for ``serve`` (the one command that does not upgrade by itself) at the current schema."""
+    db = Database(settings.database_url)
+    try:
+        await db.check()
+        if schema:
+            await require_current_schema(db)
+    finally:
+        await db.close()
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

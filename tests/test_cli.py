@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from ginbot.cli import main
+from tests.observability.serving import ginbot_command, ginbot_env
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform"}
@@ -98,3 +101,44 @@ def test_a_broken_intent_file_is_named_and_nothing_is_trained(
     err = capsys.readouterr().err
     assert f"ginbot: {intents / 'greet.yml'}: not valid YAML" in err
     assert "Traceback" not in err
+
+
+def test_a_database_that_cannot_be_reached_is_one_line_without_the_password(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("GINBOT_DATABASE_URL", f"postgresql+asyncpg://ginbot:s3cret-pw@127.0.0.1:{port}/ginbot")
+    assert main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ginbot: cannot use the database postgresql+asyncpg://ginbot:***@127.0.0.1:{port}/ginbot")
+    assert "GINBOT_DATABASE_URL" in err and "s3cret-pw" not in err and "Traceback" not in err
+
+
+def test_serve_on_a_database_without_tables_says_what_to_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GINBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "the database has no ginbot tables yet: run `ginbot db upgrade`" in err
+
+
+def test_serve_on_a_port_in_use_says_so(tmp_path: Path) -> None:
+    assert main_in(tmp_path, "db", "upgrade") == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = ginbot_env(tmp_path / "serve.db", port)
+        done = subprocess.run(ginbot_command("serve"), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"ginbot: cannot listen on 127.0.0.1:{port} (GINBOT_HOST, GINBOT_PORT)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def main_in(folder: Path, *args: str) -> int:
+    """`ginbot ARGS` in a child process with the test's serve.db in ``folder``."""
+    env = ginbot_env(folder / "serve.db", 8080)
+    return subprocess.run(ginbot_command(*args), env=env, cwd=folder, capture_output=True, timeout=120).returncode

@@ -15,6 +15,10 @@ from ginbot.db.session import Database
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+class SchemaNotCurrent(Exception):
+    """The database's tables are missing or older than this ginbot; ``ginbot db upgrade`` fixes it."""
+
+
 def alembic_config(url: str = "") -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -45,3 +49,17 @@ async def current_revision(db: Database) -> str | None:
 
     async with db.engine.connect() as conn:
         return await conn.run_sync(_current)
+
+
+async def require_current_schema(db: Database) -> None:
+    """For ``ginbot serve``, which leaves upgrades to ``ginbot db upgrade`` (one upgrader, not every
+    replica racing): refuse to start on tables that are missing or out of date, and say what to run."""
+    current, head = await current_revision(db), head_revision()
+    if current == head:
+        return
+    if current is None:
+        raise SchemaNotCurrent(
+            "the database has no ginbot tables yet: run `ginbot db upgrade` (or `ginbot db seed`, which also "
+            "loads the bundled cohorts and agencies)"
+        )
+    raise SchemaNotCurrent(f"the database schema is at revision {current}, this ginbot needs {head}: run `ginbot db upgrade`")

@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import PoolResetState, event
+from sqlalchemy import PoolResetState, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # SQLite allows one writer; waiting this long for the lock beats failing a chat turn under a burst.
@@ -44,6 +45,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or refuses ginbot; the message is meant for the operator."""
+
+
 class Database:
     """Owns the engine; ``async with db.session() as s`` commits on success and rolls back on error."""
 
@@ -62,12 +67,19 @@ class Database:
                 await session.rollback()
                 raise
 
-    async def ping(self) -> bool:
-        from sqlalchemy import text
-
+    async def check(self) -> None:
+        """One ``SELECT 1``; raises DatabaseUnavailable saying which database (password hidden) and why."""
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
+        except (DBAPIError, OSError) as exc:
+            reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+            safe_url = make_url(self.url).render_as_string(hide_password=True)
+            raise DatabaseUnavailable(f"cannot use the database {safe_url} (GINBOT_DATABASE_URL): {reason}") from exc
+
+    async def ping(self) -> bool:
+        try:
+            await self.check()
             return True
         except Exception:
             return False
