@@ -53,8 +53,7 @@ MESSAGES_RECEIVED = Counter(
     ["channel"],
     registry=REGISTRY,
 )
-"""Incremented by ``InstrumentedHandler`` (wrap the bot once where it is wired), else by each channel
-adapter when it hands an IncomingMessage to the core."""
+"""Incremented by ``observe_turn``, the Bot's turn observer (ginbot.wiring installs it), once per turn."""
 
 INTENTS = Counter(
     "ginbot_intents_total",
@@ -62,7 +61,7 @@ INTENTS = Counter(
     ["intent"],
     registry=REGISTRY,
 )
-"""Incremented by the core (ginbot.core) once per understood text message, with the final intent id."""
+"""Incremented by ``observe_turn`` once per understood text message, with the final intent id."""
 
 FALLBACKS = Counter(
     "ginbot_fallbacks_total",
@@ -70,7 +69,7 @@ FALLBACKS = Counter(
     ["channel"],
     registry=REGISTRY,
 )
-"""Incremented by the core alongside INTENTS when the intent is ``fallback``; a rising share of
+"""Incremented by ``observe_turn`` alongside INTENTS when the intent is ``fallback``; a rising share of
 fallbacks is the signal that the intents need new training examples."""
 
 # A chat answer normally takes tens of milliseconds; LINE's reply token stays valid about a minute, so
@@ -84,8 +83,7 @@ REPLY_LATENCY = Histogram(
     buckets=REPLY_LATENCY_BUCKETS_S,
     registry=REGISTRY,
 )
-"""Observed by ``InstrumentedHandler`` around ``handle()``; a channel adapter that does not go through it
-observes ``time.perf_counter()`` deltas itself."""
+"""Observed by ``observe_turn`` with the time ``Bot.handle`` took, waiting for its transaction included."""
 
 OUTBOX_QUEUED = Gauge(
     "ginbot_outbox_queued",
