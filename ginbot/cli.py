@@ -205,13 +205,7 @@ def _serve(settings: Settings) -> int:
 
     from ginbot.web.app import create_app
     from ginbot.web.lifecycle import settle_heap_after_startup
-    from ginbot.web.webhooks import check_settings
 
-    try:
-        check_settings(settings)
-    except SettingsError as exc:
-        print(f"ginbot: {exc}", file=sys.stderr)
-        return 2
     print(f"ginbot serving on http://{settings.host}:{settings.port}", flush=True)
     app = create_app(settings)
     settle_heap_after_startup(app)
@@ -283,10 +277,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet = args.command in ("ask", "chat", "parse", "eval", "import", "db", "broadcast")
     configure_logging(settings, level="WARNING" if quiet else None)
     try:
+        if args.command == "serve":
+            from ginbot.web.webhooks import check_settings
+
+            check_settings(settings)  # the channels' settings first: nothing else is worth checking before
         if args.command != "eval":  # everything else reads or writes the database
             asyncio.run(_check_database(settings, schema=args.command == "serve"))
         return _run(args, settings)
-    except (DataFileError, DatabaseUnavailable, SchemaNotCurrent) as exc:
+    except (SettingsError, DataFileError, DatabaseUnavailable, SchemaNotCurrent) as exc:
         # A typo in intents/ or data/, or a database that is down: say what and where, not how deep in
         # the stack it was found.
         print(f"ginbot: {exc}", file=sys.stderr)
