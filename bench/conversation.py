@@ -31,6 +31,7 @@ from ginbot.db.csv_import import import_file  # noqa: E402
 from ginbot.db.migrate import upgrade  # noqa: E402
 from ginbot.db.session import Database  # noqa: E402
 from ginbot.nlu.engine import Nlu  # noqa: E402
+from ginbot.web.lifecycle import settle_heap  # noqa: E402
 
 MIX = [
     "กรมสรรพากรย้ายวันไหน",
@@ -95,6 +96,7 @@ async def main() -> None:
     args = parser.parse_args()
     nlu = Nlu.from_paths(ROOT / "intents", ROOT / "data" / "agencies.csv")
     content = Content.load(ROOT / "data" / "answers.yml")
+    settle_heap()  # as `ginbot serve` does once started: no full-GC pauses over the NLU's objects
     tmp = Path("/tmp") / f"ginbot-bench-{uuid.uuid4().hex[:8]}.db"
     rows = [("sqlite", await run(f"sqlite+aiosqlite:///{tmp}", nlu, content, args.turns, args.users))]
     tmp.unlink(missing_ok=True)
