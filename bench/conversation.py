@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.mix import CHAT_MIX  # noqa: E402
 from ginbot.core.clock import Clock  # noqa: E402
 from ginbot.core.content import Content  # noqa: E402
 from ginbot.core.dialogue import Bot  # noqa: E402
@@ -32,21 +33,6 @@ from ginbot.db.migrate import upgrade  # noqa: E402
 from ginbot.db.session import Database  # noqa: E402
 from ginbot.nlu.engine import Nlu  # noqa: E402
 from ginbot.web.lifecycle import settle_heap  # noqa: E402
-
-MIX = [
-    "กรมสรรพากรย้ายวันไหน",
-    "v8 ใช้ได้ถึงวันไหนคะ",
-    "กรมอุตุฯ",
-    "ติดตั้ง AcuConference 9 ยังไง",
-    "windows",
-    "สพร.อยู่กลุ่มไหนครับ",
-    "กลุ่ม ๒ ย้ายวันไหน",
-    "เข้าประชุมไม่ได้ ไม่มีเสียง",
-    "ขอบคุณครับ",
-    "ค่าโทรศัพท์เดือนนี้ทำไมแพงจัง",
-    "ตารางการย้ายทั้งหมด",
-    "ผมอยู่กรมชลประทาน",
-]
 
 
 async def run(
@@ -67,7 +53,7 @@ async def run(
     async def person_after_person() -> None:
         while queue:
             i = queue.pop()
-            message = IncomingMessage("line", f"user-{i % users}", MIX[i % len(MIX)])
+            message = IncomingMessage("line", f"user-{i % users}", CHAT_MIX[i % len(CHAT_MIX)])
             t0 = time.perf_counter()
             await bot.handle(message)
             latencies.append(time.perf_counter() - t0)

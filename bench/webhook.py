@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing.connection import Connection
@@ -39,6 +38,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.mix import CHAT_MIX  # noqa: E402
 from ginbot.testing.line_stub import LineStub  # noqa: E402
 from ginbot.testing.payloads import line_body, line_headers, line_text_event, line_user_id  # noqa: E402
 from ginbot.testing.stub_server import RecordedRequest  # noqa: E402
@@ -47,18 +47,6 @@ SECRET = "bench-line-channel-secret"
 TOKEN = "bench-line-access-token"
 TODAY = date(2020, 7, 3)
 USERS = 500
-MIX = [
-    "กรมสรรพากรย้ายวันไหน",
-    "v8 ใช้ได้ถึงวันไหนคะ",
-    "สพร.อยู่กลุ่มไหนครับ",
-    "ติดตั้ง AcuConference 9 ยังไง",
-    "กลุ่ม ๒ ย้ายวันไหน",
-    "เข้าประชุมไม่ได้ ไม่มีเสียง",
-    "ขอบคุณครับ",
-    "ค่าโทรศัพท์เดือนนี้ทำไมแพงจัง",
-    "ตารางการย้ายทั้งหมด",
-    "ผมอยู่กรมชลประทาน",
-]
 
 
 # --- the server, in a child process -------------------------------------------------------------------------
@@ -195,7 +183,7 @@ class Figures:
 def _webhooks(n: int, offset: int) -> list[tuple[str, bytes, dict[str, str]]]:
     out = []
     for i in range(n):
-        event = line_text_event(line_user_id(offset + i % USERS), MIX[i % len(MIX)])
+        event = line_text_event(line_user_id(offset + i % USERS), CHAT_MIX[i % len(CHAT_MIX)])
         body = line_body(event)
         out.append((str(event["replyToken"]), body, line_headers(SECRET, body)))
     return out
@@ -283,9 +271,7 @@ async def open_loop(label: str, url: str, items: list[Any], rate: float, tracker
 # --- main ---------------------------------------------------------------------------------------------------
 
 
-async def bench_ginbot(
-    name: str, database_url: str, args: argparse.Namespace, prepare: Callable[[], None] | None = None
-) -> list[Figures]:
+async def bench_ginbot(name: str, database_url: str, args: argparse.Namespace) -> list[Figures]:
     async with LineStub(access_token=TOKEN) as stub:
         tracker = Tracker()
         stub.on_request = tracker
@@ -293,47 +279,27 @@ async def bench_ginbot(
             None, Server.start, "ginbot", database_url, stub.url, args.bot
         )
         try:
-            warm = _webhooks(200, 10_000)
-            await closed_loop("warm-up", server.url, warm, 8, tracker)
-            opened = await open_loop(
-                f"ginbot {name}, {args.rate:.0f}/s offered",
-                server.url,
-                _webhooks(args.messages, 0),
-                args.rate,
-                tracker,
-            )
-            closed = await closed_loop(
-                f"ginbot {name}, {args.in_flight} in flight",
-                server.url,
-                _webhooks(args.messages, 0),
-                args.in_flight,
-                tracker,
-            )
+            await closed_loop("warm-up", server.url, _webhooks(200, 10_000), 8, tracker)
+            return await open_and_closed(f"ginbot {name}", server.url, args, tracker)
         finally:
             server.stop()
-    return [opened, closed]
 
 
 async def bench_bare(args: argparse.Namespace) -> list[Figures]:
     server = await asyncio.get_running_loop().run_in_executor(None, Server.start, "bare")
     try:
         await closed_loop("warm-up", server.url, _webhooks(200, 0), 8, None)
-        opened = await open_loop(
-            f"bare aiohttp, {args.rate:.0f}/s offered",
-            server.url,
-            _webhooks(args.messages, 0),
-            args.rate,
-            None,
-        )
-        closed = await closed_loop(
-            f"bare aiohttp, {args.in_flight} in flight",
-            server.url,
-            _webhooks(args.messages, 0),
-            args.in_flight,
-            None,
-        )
+        return await open_and_closed("bare aiohttp", server.url, args, None)
     finally:
         server.stop()
+
+
+async def open_and_closed(label: str, url: str, args: argparse.Namespace, tracker: Tracker | None) -> list[Figures]:
+    """The two runs every setup gets: the offered rate (open loop), then the most it sustains (closed loop)."""
+    opened = await open_loop(f"{label}, {args.rate:.0f}/s offered", url, _webhooks(args.messages, 0), args.rate, tracker)
+    closed = await closed_loop(
+        f"{label}, {args.in_flight} in flight", url, _webhooks(args.messages, 0), args.in_flight, tracker
+    )
     return [opened, closed]
 
 

@@ -14,8 +14,9 @@ from ginbot.core.dialogue import Bot
 from ginbot.core.understanding import NluUnderstanding
 from ginbot.db import queries
 from ginbot.db.session import Database
+from ginbot.nlu.agencies import AgencyMatcher
+from ginbot.nlu.agency_table import AgencyEntry
 from ginbot.nlu.engine import NEGATIVES_FILE, Nlu
-from ginbot.nlu.entities import AgencyEntry, AgencyMatcher
 from ginbot.nlu.intents import INTENT_IDS, IntentExample
 from ginbot.nlu.text import warm_up
 from ginbot.observability import metrics

@@ -22,21 +22,10 @@ from ginbot.nlu.agency_table import (
     AgencyEntry,
     AgencyResolution,
     Mention,
-    load_agencies_csv,
     name_cores,
     surface_forms,
 )
 from ginbot.nlu.text import dictionary_words, is_dictionary_word, normalise, tokens
-
-__all__ = [
-    "AgencyCandidate",
-    "AgencyEntry",
-    "AgencyMatcher",
-    "AgencyResolution",
-    "Mention",
-    "load_agencies_csv",
-]
-
 
 # Thai surfaces this short (abbreviations such as "อย.", "สคบ", "กปภ") occur
 # inside ordinary words ("อยาก", "น้อย."), so they only count when they line

@@ -16,19 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ginbot.nlu.agencies import AgencyMatcher
+from ginbot.nlu.agency_table import AgencyCandidate, AgencyEntry, AgencyResolution, Mention, load_agencies_csv
 from ginbot.nlu.classifier import TOP_K, IntentClassifier, Prepared
-from ginbot.nlu.entities import (
-    AgencyCandidate,
-    AgencyEntry,
-    AgencyMatcher,
-    AgencyResolution,
-    Mention,
-    Platform,
-    load_agencies_csv,
-    match_cohort,
-    match_platform,
-    mentions_unnamed_mobile,
-)
+from ginbot.nlu.entities import Platform, match_cohort, match_platform, mentions_unnamed_mobile
 from ginbot.nlu.intents import IntentExample, load_intents
 from ginbot.nlu.text import normalise, tokens, warm_up
 

@@ -1,7 +1,6 @@
-"""Find agencies, cohorts and platforms named in a message.
+"""Find the cohort and platform named in a message (agencies: ``agencies.py``).
 
-The agency matcher lives in ``agencies.py`` (it is the big one) and is
-re-exported here. Every matcher works on ``normalise()``d text, so spelling
+Every matcher works on ``normalise()``d text, so spelling
 noise (Thai digits, repeated letters, case) is already gone; normalising is
 idempotent, so passing raw text is fine too.
 """
@@ -11,29 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from ginbot.nlu.agencies import (
-    AgencyCandidate,
-    AgencyEntry,
-    AgencyMatcher,
-    AgencyResolution,
-    Mention,
-    load_agencies_csv,
-)
 from ginbot.nlu.text import normalise
-
-__all__ = [
-    "AgencyCandidate",
-    "AgencyEntry",
-    "AgencyMatcher",
-    "AgencyResolution",
-    "Mention",
-    "Platform",
-    "load_agencies_csv",
-    "match_cohort",
-    "match_platform",
-    "mentions_unnamed_mobile",
-]
-
 
 # --- cohorts ------------------------------------------------------------------
 

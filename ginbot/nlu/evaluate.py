@@ -20,9 +20,9 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
+from ginbot.nlu.agency_table import AgencyEntry, load_agencies_csv
 from ginbot.nlu.classifier import IntentClassifier
 from ginbot.nlu.engine import NEGATIVES_FILE, Nlu
-from ginbot.nlu.entities import AgencyEntry, load_agencies_csv
 from ginbot.nlu.intents import (
     FALLBACK,
     INTENT_IDS,

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from ginbot.nlu.agencies import AgencyMatcher
+from ginbot.nlu.agency_table import AgencyEntry, load_agencies_csv
 from ginbot.nlu.engine import Nlu
-from ginbot.nlu.entities import AgencyEntry, AgencyMatcher, load_agencies_csv
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_INTENTS = FIXTURES / "intents"

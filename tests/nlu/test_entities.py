@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ginbot.nlu.entities import AgencyMatcher, match_cohort, match_platform, mentions_unnamed_mobile
+from ginbot.nlu.agencies import AgencyMatcher
+from ginbot.nlu.entities import match_cohort, match_platform, mentions_unnamed_mobile
 
 
 @pytest.mark.parametrize(

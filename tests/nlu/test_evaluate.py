@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ginbot.nlu.entities import AgencyEntry
+from ginbot.nlu.agency_table import AgencyEntry
 from ginbot.nlu.evaluate import THRESHOLDS, EvalReport, evaluate, report_json, run_eval
 from tests.nlu.conftest import FIXTURE_AGENCIES, FIXTURE_INTENTS, FIXTURES
 
