@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
+from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import (
     ApiException,
     AsyncApiClient,
@@ -50,6 +51,10 @@ MAX_CONNECTIONS = 64
 PUSH_RETRY_DELAYS_S = (0.2, 1.0)
 # A 429 saying this is the monthly message quota: retrying cannot help until next month.
 MONTHLY_LIMIT_MARK = "monthly limit"
+
+
+class BadSignature(Exception):
+    """The body was not signed with this channel's secret: forged, or the secret is wrong."""
 
 
 class LineChannel:
@@ -105,10 +110,13 @@ class LineChannel:
     def parse(self, body: str, signature: str) -> list[object]:
         """Verify the signature over the raw body and parse the events.
 
-        Raises ``InvalidSignatureError`` for a wrong signature, ``ValueError``/``KeyError`` for a body that
-        is not a webhook payload.
+        Raises ``BadSignature`` for a missing or wrong signature, ``ValueError``/``KeyError`` for a body
+        that is not a webhook payload. The events are the SDK's; only ``handle_event`` looks inside.
         """
-        events: list[object] = self._parser.parse(body, signature)
+        try:
+            events: list[object] = self._parser.parse(body, signature)
+        except InvalidSignatureError as exc:
+            raise BadSignature(str(exc)) from exc
         return events
 
     async def handle_event(self, event: object) -> None:

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from aiohttp import web
-from linebot.v3.exceptions import InvalidSignatureError
 
 from ginbot.channels.intake import prune_processed_events
-from ginbot.channels.line import LineChannel
+from ginbot.channels.line import BadSignature, LineChannel
 from ginbot.channels.telegram import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
 from ginbot.channels.telegram import TelegramChannel
 from ginbot.core.messages import IncomingMessage, Reply
@@ -209,7 +208,7 @@ async def line_webhook(request: web.Request) -> web.Response:
     try:
         # The signature is over the exact bytes; LINE sends UTF-8, and the SDK wants str.
         events = line.parse(raw.decode("utf-8"), signature or "")
-    except InvalidSignatureError:
+    except BadSignature:
         _refuse("line", "bad_signature", web.HTTPUnauthorized, "wrong X-Line-Signature", request)
     except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         # Signed by LINE's secret but not a webhook payload: nothing to do, and retrying will not help.
