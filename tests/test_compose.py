@@ -9,19 +9,11 @@ from pathlib import Path
 
 import yaml
 
-from ginbot.cli import build_parser
 from ginbot.settings import PREFIX, Settings
+from tests.test_dockerfile import assert_cli_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTING_VARS = {PREFIX + name.upper() for name in Settings.model_fields}
-
-
-def assert_cli_command(command: list[str]) -> None:
-    assert command and command[0] == "ginbot", command
-    try:
-        build_parser().parse_args(command[1:])
-    except SystemExit:
-        raise AssertionError(f"`{' '.join(command)}` is not a command of the ginbot CLI") from None
 
 
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
