@@ -11,13 +11,14 @@ from ginbot.core.catalog import Catalog, load_catalog
 from ginbot.core.clock import Clock
 from ginbot.core.content import Content
 from ginbot.core.dialogue import Bot
+from ginbot.core.intents import INTENTS, check_trained
 from ginbot.core.understanding import NluUnderstanding
 from ginbot.db import queries
 from ginbot.db.session import Database
 from ginbot.nlu.agencies import AgencyMatcher
 from ginbot.nlu.agency_table import AgencyEntry
 from ginbot.nlu.engine import NEGATIVES_FILE, Nlu
-from ginbot.nlu.intents import INTENT_IDS, IntentExample
+from ginbot.nlu.intents import IntentExample
 from ginbot.nlu.text import warm_up
 from ginbot.observability import metrics
 from ginbot.settings import Settings
@@ -35,7 +36,7 @@ async def stored_examples(session: AsyncSession) -> list[IntentExample]:
     return [
         IntentExample(text=row.text, intent=row.intent)
         for row in await queries.training_examples(session)
-        if row.intent in INTENT_IDS
+        if row.intent in INTENTS
     ]
 
 
@@ -43,6 +44,7 @@ def build_nlu(settings: Settings, catalog: Catalog, extra_examples: Sequence[Int
     nlu = Nlu.from_paths(
         settings.intents_dir, agency_entries(catalog), negatives_path=settings.data_dir / NEGATIVES_FILE
     )
+    check_trained(INTENTS, (e.intent for e in nlu.examples))
     if extra_examples:
         # Staff-taught examples live in the database, not in intents/; retraining reuses the prepared
         # documents, so this costs one more classifier fit only when there are any.

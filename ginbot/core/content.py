@@ -79,7 +79,3 @@ class Content:
         if raw and isinstance(raw[0], str):  # a single button
             raw = [raw]
         return tuple(QuickReply(label, text) for label, text in raw)
-
-    def suggestion(self, intent: str) -> QuickReply | None:
-        pair = self._data.get("suggestions", {}).get(intent)
-        return QuickReply(pair[0], pair[1]) if pair else None

@@ -21,6 +21,7 @@ from ginbot.core.answers import account, campaign, guides, small_talk
 from ginbot.core.catalog import Catalog, load_catalog
 from ginbot.core.clock import Clock
 from ginbot.core.content import Content
+from ginbot.core.intents import INTENTS, Registry
 from ginbot.core.messages import IncomingMessage, Kind, Reply
 from ginbot.core.turn import Outcome, Turn
 from ginbot.core.understanding import Understanding, Understood
@@ -31,13 +32,6 @@ from ginbot.db.session import Database
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Turn], Outcome]
-HANDLERS: dict[str, Handler] = {
-    **campaign.HANDLERS,
-    **guides.HANDLERS,
-    **account.HANDLERS,
-    **small_talk.HANDLERS,
-}
 # Officials paste whole e-mails sometimes; nobody's question needs more than this, and the log stays small.
 MAX_TEXT_CHARS = 2000
 LAST_SEEN_PRECISION = timedelta(minutes=1)
@@ -67,8 +61,10 @@ class Bot:
         clock: Clock | None = None,
         catalog: Catalog | None = None,
         observers: list[TurnObserver] | None = None,
+        intents: Registry = INTENTS,
     ) -> None:
         self.db = db
+        self.intents = intents
         self.understanding = understanding
         self.content = content
         self.clock = clock or Clock()
@@ -181,7 +177,7 @@ class Bot:
         if needs_agency:
             state.pending, state.data = "agency", {"intent": "set_agency"}
             return [Reply(self.content.text("greet_ask_agency"))]
-        return [Reply(self.content.text("greet"), self.content.buttons("help"))]
+        return [Reply(self.content.text("greet"), small_talk.menu())]
 
     async def _respond(self, turn: Turn) -> Outcome:
         pending = turn.state.pending
@@ -198,6 +194,5 @@ class Bot:
             return resumed
         if turn.state.pending is not None and turn.state.pending == pending:
             turn.clear_pending()
-        handler = HANDLERS.get(turn.understood.intent, small_talk.fallback)
-        return handler(turn)
+        return self.intents.get(turn.understood.intent).handler(turn)
 

@@ -10,7 +10,7 @@ is downloaded at run time). Entry points:
   for `ginbot eval`.
 - ``text.normalise`` / ``text.tokens``; ``thaidate.thai_date`` /
   ``thaidate.thai_date_short``; ``entities.match_cohort`` /
-  ``entities.match_platform``; ``intents.load_intents`` / ``INTENT_IDS``.
+  ``entities.match_platform``; ``intents.load_intents``.
 
 Nothing is imported here on purpose: ``ginbot.nlu.thaidate`` must stay cheap
 to import without pulling in scikit-learn.

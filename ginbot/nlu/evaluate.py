@@ -25,7 +25,6 @@ from ginbot.nlu.classifier import IntentClassifier
 from ginbot.nlu.engine import NEGATIVES_FILE, Nlu
 from ginbot.nlu.intents import (
     FALLBACK,
-    INTENT_IDS,
     load_agency_mentions,
     load_heldout,
 )
@@ -200,7 +199,7 @@ def evaluate(
     expected = [e.intent for e in heldout]
     results = [nlu.parse(e.text) for e in heldout]
     got = [r.intent for r in results]
-    labels = [i for i in INTENT_IDS if i in set(expected) | set(got)]
+    labels = sorted(set(expected) | set(got))
     precision, recall, f1, support = precision_recall_fscore_support(
         expected, got, labels=labels, zero_division=0
     )

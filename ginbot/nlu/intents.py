@@ -6,6 +6,7 @@ the file name and what is wrong, and nothing half-loaded is ever returned.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,32 +16,11 @@ import yaml
 
 from ginbot.errors import DataFileError
 
-# The contract's intent ids (CONTRACT.md), in one place. `fallback` is the
-# out-of-scope class: it has a training file of its own but no answer.
-INTENT_IDS: tuple[str, ...] = (
-    "greet",
-    "thanks",
-    "help",
-    "migration_date",
-    "last_v8_day",
-    "which_cohort",
-    "cohort_agencies",
-    "schedule",
-    "install_v9",
-    "uninstall_v8",
-    "download",
-    "no_install_consequence",
-    "why_migrate",
-    "about_gin",
-    "cannot_join",
-    "contact_staff",
-    "set_agency",
-    "subscribe",
-    "unsubscribe",
-    "forget_me",
-    "fallback",
-)
+# Which intents exist is declared once, in ginbot/core/intents.py (the registry, with each intent's
+# answer); the NLU learns whatever files are here, and start-up checks the two agree. `fallback` is the
+# out-of-scope class: it has a training file of its own.
 FALLBACK = "fallback"
+INTENT_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 HELDOUT_DIR = "heldout"
 AGENCY_MENTIONS_FILE = "agency_mentions.yml"
@@ -97,8 +77,8 @@ def load_intent_file(path: Path) -> IntentFile:
     if not isinstance(data, dict):
         raise IntentDataError(f"{path}: expected a mapping with 'intent' and 'examples'")
     intent = data.get("intent")
-    if intent not in INTENT_IDS:
-        raise IntentDataError(f"{path}: unknown intent id {intent!r}; allowed: {', '.join(INTENT_IDS)}")
+    if not isinstance(intent, str) or not INTENT_ID.fullmatch(intent):
+        raise IntentDataError(f"{path}: intent id {intent!r} must be lower_snake_case text")
     if intent != path.stem:
         raise IntentDataError(f"{path}: intent {intent!r} does not match the file name {path.stem!r}")
     description = data.get("description") or ""

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ginbot.core.intents import INTENTS
 from ginbot.nlu.engine import MAX_ANALYSED_CHARS, Nlu, ParseResult
-from ginbot.nlu.intents import INTENT_IDS, IntentExample
+from ginbot.nlu.intents import IntentExample
 
 CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform"}
 
@@ -17,7 +18,7 @@ CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", 
 def _check_contract(result: ParseResult) -> dict[str, object]:
     data = result.to_json()
     assert set(data) == CONTRACT_KEYS
-    assert data["intent"] in INTENT_IDS
+    assert data["intent"] in INTENTS
     assert 0.0 <= float(str(data["confidence"])) <= 1.0
     assert data["cohort"] in (None, 1, 2, 3)
     assert data["platform"] in (None, "windows", "macos", "android", "ios")

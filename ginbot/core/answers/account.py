@@ -103,11 +103,3 @@ def resume_agency(turn: Turn) -> Outcome | None:
         values = turn.date_values(agency, cohort, key_date=cohort.last_v8_date)
         replies.append(turn.reply(f"remembered.{values['tense']}", **values))
     return Outcome(replies, intent=pending_intent)
-
-
-HANDLERS = {
-    "set_agency": set_agency,
-    "subscribe": subscribe,
-    "unsubscribe": unsubscribe,
-    "forget_me": forget_me,
-}

@@ -87,10 +87,13 @@ def schedule(turn: Turn) -> Outcome:
     return Outcome([turn.reply("schedule", rows="\n".join(rows))])
 
 
-HANDLERS = {
-    "migration_date": lambda t: dated(t, "migration_date"),
-    "last_v8_day": lambda t: dated(t, "last_v8_day"),
-    "which_cohort": lambda t: dated(t, "which_cohort"),
-    "cohort_agencies": cohort_agencies,
-    "schedule": schedule,
-}
+def migration_date(turn: Turn) -> Outcome:
+    return dated(turn, "migration_date")
+
+
+def last_v8_day(turn: Turn) -> Outcome:
+    return dated(turn, "last_v8_day")
+
+
+def which_cohort(turn: Turn) -> Outcome:
+    return dated(turn, "which_cohort")

@@ -1,4 +1,4 @@
-"""How-to and background answers: install_v9, uninstall_v8, download, consequences, reasons, contact."""
+"""How-to and background answers: install_v9 and its platform ask-back, and the one-text answers."""
 
 from __future__ import annotations
 
@@ -31,19 +31,9 @@ def fixed(key: str, with_contact: bool = False) -> Callable[[Turn], Outcome]:
     """An answer that is one text from answers.yml (optionally with the contact-staff button)."""
 
     def answer(turn: Turn) -> Outcome:
-        buttons = turn.content.buttons("contact") if with_contact else ()
+        from ginbot.core.intents import INTENTS  # the registry imports this module
+
+        buttons = INTENTS.offer("contact_staff") if with_contact else ()
         return Outcome([turn.reply(key, buttons)])
 
     return answer
-
-
-HANDLERS = {
-    "install_v9": install_v9,
-    "uninstall_v8": fixed("uninstall_v8"),
-    "download": fixed("download"),
-    "no_install_consequence": fixed("no_install_consequence"),
-    "why_migrate": fixed("why_migrate"),
-    "about_gin": fixed("about_gin"),
-    "cannot_join": fixed("cannot_join", with_contact=True),
-    "contact_staff": fixed("contact_staff"),
-}

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ginbot.core.messages import QuickReply
 from ginbot.core.turn import Outcome, Turn
 
-# Intents worth offering as "did you mean" after a fallback (small talk would not help).
-NOT_SUGGESTED = {"fallback", "greet", "thanks", "help", "forget_me", "unsubscribe", "set_agency"}
+if TYPE_CHECKING:
+    from ginbot.core.intents import Registry
+
 MAX_SUGGESTIONS = 3
 
 
+def _registry() -> Registry:
+    from ginbot.core.intents import INTENTS  # the registry imports this module
+
+    return INTENTS
+
+
+def menu() -> tuple[QuickReply, ...]:
+    """The help menu: the intents the registry marks for it."""
+    return _registry().menu()
+
+
 def greet(turn: Turn) -> Outcome:
-    return Outcome([turn.reply("greet", turn.content.buttons("help"))])
+    return Outcome([turn.reply("greet", menu())])
 
 
 def thanks(turn: Turn) -> Outcome:
@@ -19,22 +33,11 @@ def thanks(turn: Turn) -> Outcome:
 
 
 def help_(turn: Turn) -> Outcome:
-    return Outcome([turn.reply("help", turn.content.buttons("help"))])
+    return Outcome([turn.reply("help", menu())])
 
 
 def fallback(turn: Turn) -> Outcome:
-    buttons: list[QuickReply] = []
-    for intent in turn.understood.alternatives:
-        if intent in NOT_SUGGESTED:
-            continue
-        suggestion = turn.content.suggestion(intent)
-        if suggestion is not None:
-            buttons.append(suggestion)
-        if len(buttons) == MAX_SUGGESTIONS:
-            break
-    contact = turn.content.buttons("contact")
-    buttons.extend(b for b in contact if b not in buttons)
+    registry = _registry()
+    buttons: list[QuickReply] = registry.did_you_mean(turn.understood.alternatives, MAX_SUGGESTIONS)
+    buttons.extend(b for b in registry.offer("contact_staff") if b not in buttons)
     return Outcome([turn.reply("fallback", tuple(buttons))], answered=False)
-
-
-HANDLERS = {"greet": greet, "thanks": thanks, "help": help_, "fallback": fallback}

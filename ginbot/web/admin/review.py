@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ginbot.core.intents import INTENTS
 from ginbot.db.models import MessageLog, TrainingExample
 from ginbot.db.session import Database
-from ginbot.nlu.intents import INTENT_IDS, IntentExample
+from ginbot.nlu.intents import IntentExample
 from ginbot.nlu.text import normalise, tokens
 from ginbot.web import lifecycle
 from ginbot.web.admin import audit
@@ -31,29 +32,6 @@ PAGE_LIMIT = 500
 # Polite particles carry no meaning for grouping: "แชร์หน้าจอไม่ได้ครับ" is "แชร์หน้าจอไม่ได้".
 PARTICLES = frozenset({"ครับ", "คับ", "ครับผม", "คะ", "ค่ะ", "ค่า", "นะ", "นะคะ", "นะครับ", "จ้า", "จ้ะ", "ฮะ", "ค่ะๆ"})
 
-INTENT_LABELS_TH = {
-    "greet": "ทักทาย",
-    "thanks": "ขอบคุณ",
-    "help": "ขอความช่วยเหลือ / เมนู",
-    "migration_date": "วันย้ายไป v9",
-    "last_v8_day": "v8 ใช้ได้ถึงวันไหน",
-    "which_cohort": "หน่วยงานอยู่กลุ่มไหน",
-    "cohort_agencies": "กลุ่มนี้มีหน่วยงานใดบ้าง",
-    "schedule": "กำหนดการทั้งหมด",
-    "install_v9": "ติดตั้ง v9",
-    "uninstall_v8": "ถอนการติดตั้ง v8",
-    "download": "ดาวน์โหลดโปรแกรม",
-    "no_install_consequence": "ถ้าไม่ติดตั้งจะเป็นอย่างไร",
-    "why_migrate": "ทำไมต้องย้าย",
-    "about_gin": "GIN Conference คืออะไร",
-    "cannot_join": "เข้าประชุมไม่ได้ / ภาพเสียงมีปัญหา",
-    "contact_staff": "ติดต่อเจ้าหน้าที่",
-    "set_agency": "บอกหน่วยงานของตน",
-    "subscribe": "รับการแจ้งเตือน",
-    "unsubscribe": "ยกเลิกการแจ้งเตือน",
-    "forget_me": "ลบข้อมูลของฉัน",
-    "fallback": "นอกขอบเขต (ไม่เกี่ยวกับ GIN)",
-}
 
 
 def grouping_key(text: str) -> str:
@@ -100,7 +78,7 @@ async def _unreviewed(session: AsyncSession, ids: Sequence[int]) -> Sequence[Mes
 async def teach(db: Database, nlu: Any | None, lock: asyncio.Lock, *, ids: Sequence[int], intent: str,
                 staff_name: str, ip: str | None) -> Taught:  # fmt: skip
     """Assign the messages ``ids`` to ``intent`` (or DISMISSED) and retrain the running NLU."""
-    if intent != DISMISSED and intent not in INTENT_IDS:
+    if intent != DISMISSED and intent not in INTENTS:
         raise ValueError(f"unknown intent {intent!r}")
     new: list[IntentExample] = []
     async with db.session() as session:

@@ -7,7 +7,7 @@ import asyncio
 
 from aiohttp import web
 
-from ginbot.nlu.intents import INTENT_IDS
+from ginbot.core.intents import INTENTS
 from ginbot.web.admin import context, review, views
 
 RETRAIN_LOCK_KEY = web.AppKey("admin_retrain_lock", asyncio.Lock)
@@ -19,8 +19,8 @@ async def page(request: web.Request) -> web.StreamResponse:
         "groups": groups,
         "shown": shown,
         "limit": review.PAGE_LIMIT,
-        "intents": [(i, review.INTENT_LABELS_TH.get(i, i)) for i in INTENT_IDS],
-        "labels": review.INTENT_LABELS_TH,
+        "intents": [(i.id, i.label_th) for i in INTENTS],
+        "labels": {i.id: i.label_th for i in INTENTS},
         "dismissed": review.DISMISSED,
         "live": context.nlu_of(context.bot(request)) is not None,
     }
@@ -36,7 +36,7 @@ async def assign(request: web.Request) -> web.StreamResponse:
         intent = review.DISMISSED
     if not ids:
         raise await views.redirect_with_notice(request, "/admin/unanswered", "ไม่ได้เลือกข้อความใด")
-    if not isinstance(intent, str) or (intent not in INTENT_IDS and intent != review.DISMISSED):
+    if not isinstance(intent, str) or (intent not in INTENTS and intent != review.DISMISSED):
         raise await views.redirect_with_notice(request, "/admin/unanswered", "เลือกหมวดคำถามก่อนกด “สอนบอต”")
     nlu = context.nlu_of(context.bot(request))
     taught = await review.teach(
@@ -46,7 +46,7 @@ async def assign(request: web.Request) -> web.StreamResponse:
     if intent == review.DISMISSED:
         notice = f"ข้ามแล้ว {taught.messages} ข้อความ (ไม่ได้สอนบอต)"
     else:
-        label = review.INTENT_LABELS_TH.get(intent, intent)
+        label = INTENTS.label(intent)
         notice = f"สอนบอตแล้ว: {taught.messages} ข้อความเป็นหมวด “{label}” ({len(taught.new_examples)} แบบใหม่)"
         if taught.retrained:
             notice += " บอตใช้ความรู้ใหม่นี้แล้ว ไม่ต้องรีสตาร์ต"

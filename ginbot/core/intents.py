@@ -1,0 +1,152 @@
+"""Every scripted intent, declared once: its id, the answer function, the Thai name staff see, and the
+button that offers it to officials.
+
+Adding an intent means one ``Intent(...)`` line in ``INTENTS`` below (and, when the answer is not one
+fixed text, its function in ``ginbot/core/answers/``) plus the training file ``intents/<id>.yml``.
+Everything else reads this table: the dialogue dispatches through it, the "did you mean" buttons after a
+fallback and the help menu are built from it, and the admin pages label intents with it. A test checks
+that every file in ``intents/`` has exactly one entry here and every entry has a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from ginbot.core.answers import account, campaign, guides, small_talk
+from ginbot.core.messages import QuickReply
+from ginbot.core.turn import Outcome, Turn
+from ginbot.errors import DataFileError
+
+Handler = Callable[[Turn], Outcome]
+FALLBACK = "fallback"
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    handler: Handler
+    # What staff see for this intent on the admin pages and the dashboard.
+    label_th: str
+    # The button offering this intent to an official ("did you mean" after a fallback, the help menu):
+    # label (≤ 20 characters) and the text sent when tapped. None: never offered as a button.
+    suggestion: QuickReply | None = None
+    # Shown in the help menu (in declaration order).
+    menu: bool = False
+    # Offered as "did you mean" after a fallback; small talk and account actions would not help there.
+    suggest_on_fallback: bool = True
+
+
+class Registry:
+    """The intents by id, in declaration order; refuses a second declaration of the same id."""
+
+    def __init__(self, intents: Iterable[Intent]) -> None:
+        self._by_id: dict[str, Intent] = {}
+        for intent in intents:
+            if intent.id in self._by_id:
+                raise ValueError(f"intent {intent.id!r} is declared twice")
+            self._by_id[intent.id] = intent
+        if FALLBACK not in self._by_id:
+            raise ValueError(f"the registry needs a {FALLBACK!r} intent")
+
+    def __iter__(self) -> Iterator[Intent]:
+        return iter(self._by_id.values())
+
+    def __contains__(self, intent_id: object) -> bool:
+        return intent_id in self._by_id
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self._by_id)
+
+    def get(self, intent_id: str) -> Intent:
+        """The intent, or the fallback for an id nobody declared (an old log row, a renamed intent)."""
+        return self._by_id.get(intent_id) or self._by_id[FALLBACK]
+
+    def label(self, intent_id: str) -> str:
+        found = self._by_id.get(intent_id)
+        return found.label_th if found else intent_id
+
+    def suggestion(self, intent_id: str) -> QuickReply | None:
+        found = self._by_id.get(intent_id)
+        return found.suggestion if found else None
+
+    def offer(self, intent_id: str) -> tuple[QuickReply, ...]:
+        """The intent's button as a one-button row (empty when it has none)."""
+        found = self.suggestion(intent_id)
+        return (found,) if found is not None else ()
+
+    def menu(self) -> tuple[QuickReply, ...]:
+        return tuple(i.suggestion for i in self if i.menu and i.suggestion is not None)
+
+    def did_you_mean(self, ranked: Iterable[str], limit: int) -> list[QuickReply]:
+        """Buttons for the next-best intents, best first, skipping those not worth offering."""
+        buttons: list[QuickReply] = []
+        for intent_id in ranked:
+            found = self._by_id.get(intent_id)
+            if found is None or not found.suggest_on_fallback or found.suggestion is None:
+                continue
+            if found.suggestion not in buttons:
+                buttons.append(found.suggestion)
+            if len(buttons) == limit:
+                break
+        return buttons
+
+
+class UnregisteredIntentError(DataFileError):
+    """Training data for an intent nobody declared: it would be recognised and then never answered."""
+
+
+def check_trained(registry: Registry, trained: Iterable[str]) -> None:
+    """Refuse an intents/ folder that teaches an intent the registry has no answer for."""
+    unknown = sorted(set(trained) - set(registry.ids))
+    if unknown:
+        files = ", ".join(f"intents/{i}.yml" for i in unknown)
+        raise UnregisteredIntentError(f"{files}: no such intent in ginbot/core/intents.py (declare it there)")
+
+
+def _q(label: str, text: str | None = None) -> QuickReply:
+    return QuickReply(label, text or label)
+
+
+INTENTS = Registry(
+    [
+        Intent("greet", small_talk.greet, "ทักทาย", suggest_on_fallback=False),
+        Intent("thanks", small_talk.thanks, "ขอบคุณ", suggest_on_fallback=False),
+        Intent("help", small_talk.help_, "ขอความช่วยเหลือ / เมนู", _q("ช่วยอะไรได้บ้าง"), suggest_on_fallback=False),
+        Intent("migration_date", campaign.migration_date, "วันย้ายไป v9",
+               _q("หน่วยงานย้ายวันไหน", "หน่วยงานของฉันย้ายวันไหน"), menu=True),
+        Intent("last_v8_day", campaign.last_v8_day, "v8 ใช้ได้ถึงวันไหน", _q("v8 ใช้ได้ถึงวันไหน"), menu=True),
+        Intent("which_cohort", campaign.which_cohort, "หน่วยงานอยู่กลุ่มไหน",
+               _q("อยู่กลุ่มไหน", "หน่วยงานของฉันอยู่กลุ่มไหน")),
+        Intent("cohort_agencies", campaign.cohort_agencies, "กลุ่มนี้มีหน่วยงานใดบ้าง",
+               _q("รายชื่อแต่ละกลุ่ม", "รายชื่อหน่วยงานแต่ละกลุ่ม")),
+        Intent("schedule", campaign.schedule, "กำหนดการทั้งหมด", _q("ตารางการย้าย", "ตารางการย้ายทั้งหมด"), menu=True),
+        Intent("install_v9", guides.install_v9, "ติดตั้ง v9", _q("ติดตั้ง v9", "ติดตั้ง AcuConference 9 ยังไง"),
+               menu=True),
+        Intent("uninstall_v8", guides.fixed("uninstall_v8"), "ถอนการติดตั้ง v8",
+               _q("ถอน v8", "ถอน AcuConference 8 ยังไง")),
+        Intent("download", guides.fixed("download"), "ดาวน์โหลดโปรแกรม",
+               _q("ดาวน์โหลด v9", "ดาวน์โหลด AcuConference 9 ที่ไหน")),
+        Intent("no_install_consequence", guides.fixed("no_install_consequence"), "ถ้าไม่ติดตั้งจะเป็นอย่างไร",
+               _q("ถ้าไม่ติดตั้ง v9", "ถ้าไม่ติดตั้ง v9 จะเป็นยังไง")),
+        Intent("why_migrate", guides.fixed("why_migrate"), "ทำไมต้องย้าย", _q("ทำไมต้องย้าย", "ทำไมต้องย้ายไป v9")),
+        Intent("about_gin", guides.fixed("about_gin"), "GIN Conference คืออะไร",
+               _q("GIN Conference คือ", "GIN Conference คืออะไร")),
+        Intent("cannot_join", guides.fixed("cannot_join", with_contact=True), "เข้าประชุมไม่ได้ / ภาพเสียงมีปัญหา",
+               _q("เข้าประชุมไม่ได้"), menu=True),
+        Intent("contact_staff", guides.fixed("contact_staff"), "ติดต่อเจ้าหน้าที่",
+               _q("ติดต่อเจ้าหน้าที่", "ขอติดต่อเจ้าหน้าที่"), menu=True),
+        Intent("set_agency", account.set_agency, "บอกหน่วยงานของตน", _q("ตั้งหน่วยงาน", "ตั้งหน่วยงานของฉัน"),
+               suggest_on_fallback=False),
+        Intent("subscribe", account.subscribe, "รับการแจ้งเตือน", _q("รับการแจ้งเตือน", "สมัครรับการแจ้งเตือน"),
+               menu=True),
+        Intent("unsubscribe", account.unsubscribe, "ยกเลิกการแจ้งเตือน",
+               _q("เลิกรับแจ้งเตือน", "ยกเลิกการแจ้งเตือน"), suggest_on_fallback=False),
+        Intent("forget_me", account.forget_me, "ลบข้อมูลของฉัน", _q("ลบข้อมูลของฉัน"), suggest_on_fallback=False),
+        Intent(FALLBACK, small_talk.fallback, "นอกขอบเขต (ไม่เกี่ยวกับ GIN)", suggest_on_fallback=False),
+    ]
+)  # fmt: skip
