@@ -47,6 +47,8 @@ def test_text_and_json(report: EvalReport) -> None:
     assert isinstance(data["failures"], list)
     assert set(THRESHOLDS) == {
         "min_accuracy",
+        "min_accuracy_th",
+        "min_accuracy_en",
         "min_macro_f1",
         "min_oos_to_fallback",
         "max_inscope_to_fallback",
@@ -64,3 +66,15 @@ def test_missing_truevoice_file_is_a_failure_not_a_skip(agencies: list[AgencyEnt
 def test_run_eval_takes_a_csv_path() -> None:
     report = run_eval(FIXTURE_INTENTS, FIXTURE_AGENCIES)
     assert report.n_train > 0
+
+
+def test_accuracy_is_reported_per_language(report: EvalReport) -> None:
+    """English held-out texts are scored apart, so English cannot hide behind Thai's numbers. The fixture
+    holds one English text ("thanks a lot"); "hello ครับ" is Thai (a Thai particle)."""
+    assert report.n_heldout_en == 1
+    missed = {m.text for m in report.misclassified}
+    assert report.accuracy_en == (0.0 if "thanks a lot" in missed else 1.0)
+    thai_missed = len(missed - {"thanks a lot"})
+    assert report.accuracy_th == pytest.approx((11 - thai_missed) / 11)
+    assert "English accuracy" in report.to_text() and "(1)" in report.to_text()
+    assert report.failures({"min_accuracy_en": 1.01}) == [f"accuracy_en {report.accuracy_en:.3f} < 1.01"]
