@@ -1,4 +1,9 @@
-"""Answer texts and buttons from data/answers.yml, editable by staff without touching code."""
+"""Answer texts and buttons from data/answers.yml, editable by staff without touching code.
+
+Other languages live beside it as ``answers.<language>.yml`` with the same keys (``answers.en.yml``);
+``Content.in_language("en")`` is the view a turn in English answers from. A key missing there falls back
+to the Thai text rather than failing the answer (tests/core/test_content.py keeps the files complete).
+"""
 
 from __future__ import annotations
 
@@ -39,43 +44,103 @@ class _Defaults(dict[str, Any]):
         return "{" + key + "}"
 
 
+DEFAULT_LANGUAGE = "th"
+_MISSING = object()
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+    except ContentError as exc:
+        raise ContentError(f"{path}: {exc}") from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError(f"{path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ContentError(f"{path}: expected a mapping of answer keys")
+    return data
+
+
+def _find(data: dict[str, Any], key: str) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
 class Content:
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any],
+        translations: dict[str, dict[str, Any]] | None = None,
+        language: str = DEFAULT_LANGUAGE,
+        fallback: dict[str, Any] | None = None,
+    ) -> None:
         self._data = data
-        self.links: dict[str, str] = {k: str(v) for k, v in data.get("links", {}).items()}
+        # The Thai answers, for a key a translation lacks; None for the Thai content itself.
+        self._fallback = fallback
+        self._translations = translations or {}
+        self.language = language
+        links = {**(fallback or {}).get("links", {}), **data.get("links", {})}
+        self.links: dict[str, str] = {k: str(v) for k, v in links.items()}
 
     @classmethod
     def load(cls, path: Path) -> Content:
-        try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
-        except ContentError as exc:
-            raise ContentError(f"{path}: {exc}") from None
-        except (OSError, yaml.YAMLError) as exc:
-            raise ContentError(f"{path}: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ContentError(f"{path}: expected a mapping of answer keys")
-        return cls(data)
+        """``answers.yml`` and every ``answers.<language>.yml`` beside it."""
+        translations = {
+            sibling.name.split(".")[1]: _read(sibling)
+            for sibling in sorted(path.parent.glob(f"{path.stem}.*{path.suffix}"))
+            if sibling.name.count(".") == 2
+        }
+        return cls(_read(path), translations)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return (DEFAULT_LANGUAGE, *sorted(self._translations))
+
+    def in_language(self, language: str | None) -> Content:
+        """The answers in ``language`` (Thai for None or a language without a file)."""
+        if self._fallback is not None or language == self.language or language not in self._translations:
+            return self
+        return Content(self._translations[language], language=language, fallback=self._data)
+
+    def _get(self, key: str) -> Any:
+        node = _find(self._data, key)
+        if node is _MISSING and self._fallback is not None:
+            node = _find(self._fallback, key)
+        return node
+
+    def template(self, key: str) -> str:
+        """The entry as written, placeholders unfilled."""
+        node = self._get(key)
+        name = "answers.yml" if self.language == DEFAULT_LANGUAGE else f"answers.{self.language}.yml"
+        if node is _MISSING:
+            raise ContentError(f"{name} has no entry '{key}'")
+        if not isinstance(node, str):
+            raise ContentError(f"{name} entry '{key}' is not text")
+        return node
 
     def text(self, key: str, **values: Any) -> str:
-        node: Any = self._data
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise ContentError(f"answers.yml has no entry '{key}'")
-            node = node[part]
-        if not isinstance(node, str):
-            raise ContentError(f"answers.yml entry '{key}' is not text")
-        return node.format_map(_Defaults({**self.links, **values})).strip()
+        return self.template(key).format_map(_Defaults({**self.links, **values})).strip()
 
     def has(self, key: str) -> bool:
-        node: Any = self._data
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return False
-            node = node[part]
-        return True
+        return self._get(key) is not _MISSING
 
     def buttons(self, key: str) -> tuple[QuickReply, ...]:
-        raw = self._data.get("buttons", {}).get(key, [])
+        raw = self._get(f"buttons.{key}")
+        if raw is _MISSING:
+            return ()
         if raw and isinstance(raw[0], str):  # a single button
             raw = [raw]
         return tuple(QuickReply(label, text) for label, text in raw)
+
+    def keys(self) -> set[str]:
+        """Every text entry as a dotted key (``migration_date.future``), for completeness checks."""
+
+        def walk(node: Any, prefix: str) -> set[str]:
+            if isinstance(node, dict):
+                return {k for name, child in node.items() for k in walk(child, f"{prefix}{name}.")}
+            return {prefix.rstrip(".")}
+
+        return walk(self._data, "")

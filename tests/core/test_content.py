@@ -44,3 +44,36 @@ def test_an_unknown_placeholder_shows_literally_instead_of_crashing(tmp_path: Pa
     path = tmp_path / "answers.yml"
     path.write_text('greet: "สวัสดี {nmae}"\n', encoding="utf-8")
     assert Content.load(path).text("greet") == "สวัสดี {nmae}"
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"\{([a-z_0-9]+)\}", text))
+
+
+def test_every_thai_answer_has_an_english_twin_with_the_same_placeholders() -> None:
+    """answers.en.yml mirrors answers.yml: an answer added in Thai only would greet an English speaker in
+    Thai, and a placeholder dropped in translation would lose the agency or the date."""
+    content = Content.load(ROOT / "data" / "answers.yml")
+    english = content.in_language("en")
+    assert english.language == "en" and content.languages == ("th", "en")
+    thai_keys, english_keys = content.keys(), english.keys()
+    assert sorted(thai_keys - english_keys) == [], "in answers.yml but not in answers.en.yml"
+    assert sorted(english_keys - thai_keys) == [], "in answers.en.yml but not in answers.yml"
+    for key in sorted(thai_keys):
+        if key.startswith(("buttons.", "suggestions.", "links.")):
+            continue
+        assert _placeholders(english.template(key)) == _placeholders(content.template(key)), key
+    for key in ("help", "platforms", "cohorts", "forget_confirm"):
+        labels = [b.label for b in english.buttons(key)]
+        assert labels and all(len(label) <= 20 and not label.endswith("…") for label in labels), key
+
+
+def test_a_translation_missing_a_key_falls_back_to_thai(tmp_path: Path) -> None:
+    (tmp_path / "answers.yml").write_text('greet: "สวัสดีค่ะ"\nthanks: "ยินดีค่ะ"\n', encoding="utf-8")
+    (tmp_path / "answers.en.yml").write_text('greet: "Hello"\n', encoding="utf-8")
+    content = Content.load(tmp_path / "answers.yml")
+    english = content.in_language("en")
+    assert english.text("greet") == "Hello"
+    assert english.text("thanks") == "ยินดีค่ะ"
+    assert content.text("greet") == "สวัสดีค่ะ"
+    assert content.in_language("fr") is content and content.in_language(None) is content
