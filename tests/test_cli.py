@@ -15,7 +15,7 @@ from ginbot.cli import main
 from tests.observability.serving import ginbot_command, ginbot_env
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform"}
+CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform", "language"}
 
 
 @pytest.fixture

@@ -157,8 +157,12 @@ class Bot:
             return Outcome([]), None
         if message.kind == Kind.FOLLOW or understood is None:
             user.blocked = False
-            return Outcome(self._welcome(user.agency_id is None, state)), None
-        turn = Turn(message, understood, user, state, catalog, self.content, self.clock.today(), session)
+            return Outcome(self._welcome(user.agency_id is None, state, user.language)), None
+        # Answer in the language of the message; one that cannot tell ("v9", "ok") keeps the last one.
+        if understood.language is not None and understood.language != user.language:
+            user.language = understood.language
+        content = self.content.in_language(user.language)
+        turn = Turn(message, understood, user, state, catalog, content, self.clock.today(), session)
         outcome = await self._respond(turn)
         outcome.intent = outcome.intent or understood.intent
         entry = queries.LogEntry(
@@ -173,11 +177,12 @@ class Bot:
         )
         return outcome, entry
 
-    def _welcome(self, needs_agency: bool, state: Any) -> list[Reply]:
+    def _welcome(self, needs_agency: bool, state: Any, language: str | None) -> list[Reply]:
+        content = self.content.in_language(language)
         if needs_agency:
             state.pending, state.data = "agency", {"intent": "set_agency"}
-            return [Reply(self.content.text("greet_ask_agency"))]
-        return [Reply(self.content.text("greet"), small_talk.menu())]
+            return [Reply(content.text("greet_ask_agency"))]
+        return [Reply(content.text("greet"), small_talk.menu(content.language))]
 
     async def _respond(self, turn: Turn) -> Outcome:
         pending = turn.state.pending

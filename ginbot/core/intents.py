@@ -35,6 +35,14 @@ class Intent:
     menu: bool = False
     # Offered as "did you mean" after a fallback; small talk and account actions would not help there.
     suggest_on_fallback: bool = True
+    # The same button for people who write in English (label ≤ 20 characters, text the NLU understands).
+    suggestion_en: QuickReply | None = None
+
+    def button(self, language: str = "th") -> QuickReply | None:
+        """The button in ``language``; the Thai one where no English is declared."""
+        if language == "en" and self.suggestion_en is not None:
+            return self.suggestion_en
+        return self.suggestion
 
 
 class Registry:
@@ -70,27 +78,28 @@ class Registry:
         found = self._by_id.get(intent_id)
         return found.label_th if found else intent_id
 
-    def suggestion(self, intent_id: str) -> QuickReply | None:
+    def suggestion(self, intent_id: str, language: str = "th") -> QuickReply | None:
         found = self._by_id.get(intent_id)
-        return found.suggestion if found else None
+        return found.button(language) if found else None
 
-    def offer(self, intent_id: str) -> tuple[QuickReply, ...]:
+    def offer(self, intent_id: str, language: str = "th") -> tuple[QuickReply, ...]:
         """The intent's button as a one-button row (empty when it has none)."""
-        found = self.suggestion(intent_id)
+        found = self.suggestion(intent_id, language)
         return (found,) if found is not None else ()
 
-    def menu(self) -> tuple[QuickReply, ...]:
-        return tuple(i.suggestion for i in self if i.menu and i.suggestion is not None)
+    def menu(self, language: str = "th") -> tuple[QuickReply, ...]:
+        return tuple(b for i in self if i.menu and (b := i.button(language)) is not None)
 
-    def did_you_mean(self, ranked: Iterable[str], limit: int) -> list[QuickReply]:
+    def did_you_mean(self, ranked: Iterable[str], limit: int, language: str = "th") -> list[QuickReply]:
         """Buttons for the next-best intents, best first, skipping those not worth offering."""
         buttons: list[QuickReply] = []
         for intent_id in ranked:
             found = self._by_id.get(intent_id)
-            if found is None or not found.suggest_on_fallback or found.suggestion is None:
+            button = found.button(language) if found is not None else None
+            if found is None or not found.suggest_on_fallback or button is None:
                 continue
-            if found.suggestion not in buttons:
-                buttons.append(found.suggestion)
+            if button not in buttons:
+                buttons.append(button)
             if len(buttons) == limit:
                 break
         return buttons
@@ -116,37 +125,55 @@ INTENTS = Registry(
     [
         Intent("greet", small_talk.greet, "ทักทาย", suggest_on_fallback=False),
         Intent("thanks", small_talk.thanks, "ขอบคุณ", suggest_on_fallback=False),
-        Intent("help", small_talk.help_, "ขอความช่วยเหลือ / เมนู", _q("ช่วยอะไรได้บ้าง"), suggest_on_fallback=False),
+        Intent("help", small_talk.help_, "ขอความช่วยเหลือ / เมนู", _q("ช่วยอะไรได้บ้าง"), suggest_on_fallback=False,
+               suggestion_en=_q("What can you do?")),
         Intent("migration_date", campaign.migration_date, "วันย้ายไป v9",
-               _q("หน่วยงานย้ายวันไหน", "หน่วยงานของฉันย้ายวันไหน"), menu=True),
-        Intent("last_v8_day", campaign.last_v8_day, "v8 ใช้ได้ถึงวันไหน", _q("v8 ใช้ได้ถึงวันไหน"), menu=True),
+               _q("หน่วยงานย้ายวันไหน", "หน่วยงานของฉันย้ายวันไหน"), menu=True,
+               suggestion_en=_q("When does mine move?", "When does my agency move?")),
+        Intent("last_v8_day", campaign.last_v8_day, "v8 ใช้ได้ถึงวันไหน", _q("v8 ใช้ได้ถึงวันไหน"), menu=True,
+               suggestion_en=_q("Last day of v8", "Until when does v8 work?")),
         Intent("which_cohort", campaign.which_cohort, "หน่วยงานอยู่กลุ่มไหน",
-               _q("อยู่กลุ่มไหน", "หน่วยงานของฉันอยู่กลุ่มไหน")),
+               _q("อยู่กลุ่มไหน", "หน่วยงานของฉันอยู่กลุ่มไหน"),
+               suggestion_en=_q("Which cohort?", "Which cohort is my agency in?")),
         Intent("cohort_agencies", campaign.cohort_agencies, "กลุ่มนี้มีหน่วยงานใดบ้าง",
-               _q("รายชื่อแต่ละกลุ่ม", "รายชื่อหน่วยงานแต่ละกลุ่ม")),
-        Intent("schedule", campaign.schedule, "กำหนดการทั้งหมด", _q("ตารางการย้าย", "ตารางการย้ายทั้งหมด"), menu=True),
+               _q("รายชื่อแต่ละกลุ่ม", "รายชื่อหน่วยงานแต่ละกลุ่ม"),
+               suggestion_en=_q("Agencies by cohort", "Which agencies are in each cohort?")),
+        Intent("schedule", campaign.schedule, "กำหนดการทั้งหมด", _q("ตารางการย้าย", "ตารางการย้ายทั้งหมด"), menu=True,
+               suggestion_en=_q("Timetable", "Show the whole timetable")),
         Intent("install_v9", guides.install_v9, "ติดตั้ง v9", _q("ติดตั้ง v9", "ติดตั้ง AcuConference 9 ยังไง"),
-               menu=True),
+               menu=True,
+               suggestion_en=_q("Install v9", "How do I install AcuConference 9?")),
         Intent("uninstall_v8", guides.fixed("uninstall_v8"), "ถอนการติดตั้ง v8",
-               _q("ถอน v8", "ถอน AcuConference 8 ยังไง")),
+               _q("ถอน v8", "ถอน AcuConference 8 ยังไง"),
+               suggestion_en=_q("Remove v8", "How do I uninstall AcuConference 8?")),
         Intent("download", guides.fixed("download"), "ดาวน์โหลดโปรแกรม",
-               _q("ดาวน์โหลด v9", "ดาวน์โหลด AcuConference 9 ที่ไหน")),
+               _q("ดาวน์โหลด v9", "ดาวน์โหลด AcuConference 9 ที่ไหน"),
+               suggestion_en=_q("Download v9", "Where do I download AcuConference 9?")),
         Intent("no_install_consequence", guides.fixed("no_install_consequence"), "ถ้าไม่ติดตั้งจะเป็นอย่างไร",
-               _q("ถ้าไม่ติดตั้ง v9", "ถ้าไม่ติดตั้ง v9 จะเป็นยังไง")),
-        Intent("why_migrate", guides.fixed("why_migrate"), "ทำไมต้องย้าย", _q("ทำไมต้องย้าย", "ทำไมต้องย้ายไป v9")),
+               _q("ถ้าไม่ติดตั้ง v9", "ถ้าไม่ติดตั้ง v9 จะเป็นยังไง"),
+               suggestion_en=_q("If I don't upgrade?", "What happens if I don't install v9?")),
+        Intent("why_migrate", guides.fixed("why_migrate"), "ทำไมต้องย้าย", _q("ทำไมต้องย้าย", "ทำไมต้องย้ายไป v9"),
+               suggestion_en=_q("Why move?", "Why do we have to move to v9?")),
         Intent("about_gin", guides.fixed("about_gin"), "GIN Conference คืออะไร",
-               _q("GIN Conference คือ", "GIN Conference คืออะไร")),
+               _q("GIN Conference คือ", "GIN Conference คืออะไร"),
+               suggestion_en=_q("What is GIN?", "What is GIN Conference?")),
         Intent("cannot_join", guides.fixed("cannot_join", with_contact=True), "เข้าประชุมไม่ได้ / ภาพเสียงมีปัญหา",
-               _q("เข้าประชุมไม่ได้"), menu=True),
+               _q("เข้าประชุมไม่ได้"), menu=True,
+               suggestion_en=_q("Cannot join", "I cannot join a meeting")),
         Intent("contact_staff", guides.fixed("contact_staff"), "ติดต่อเจ้าหน้าที่",
-               _q("ติดต่อเจ้าหน้าที่", "ขอติดต่อเจ้าหน้าที่"), menu=True),
+               _q("ติดต่อเจ้าหน้าที่", "ขอติดต่อเจ้าหน้าที่"), menu=True,
+               suggestion_en=_q("Contact staff")),
         Intent("set_agency", account.set_agency, "บอกหน่วยงานของตน", _q("ตั้งหน่วยงาน", "ตั้งหน่วยงานของฉัน"),
-               suggest_on_fallback=False),
+               suggest_on_fallback=False,
+               suggestion_en=_q("Set my agency")),
         Intent("subscribe", account.subscribe, "รับการแจ้งเตือน", _q("รับการแจ้งเตือน", "สมัครรับการแจ้งเตือน"),
-               menu=True),
+               menu=True,
+               suggestion_en=_q("Get reminders", "Subscribe to reminders")),
         Intent("unsubscribe", account.unsubscribe, "ยกเลิกการแจ้งเตือน",
-               _q("เลิกรับแจ้งเตือน", "ยกเลิกการแจ้งเตือน"), suggest_on_fallback=False),
-        Intent("forget_me", account.forget_me, "ลบข้อมูลของฉัน", _q("ลบข้อมูลของฉัน"), suggest_on_fallback=False),
+               _q("เลิกรับแจ้งเตือน", "ยกเลิกการแจ้งเตือน"), suggest_on_fallback=False,
+               suggestion_en=_q("Stop reminders")),
+        Intent("forget_me", account.forget_me, "ลบข้อมูลของฉัน", _q("ลบข้อมูลของฉัน"), suggest_on_fallback=False,
+               suggestion_en=_q("Delete my data")),
         Intent(FALLBACK, small_talk.fallback, "นอกขอบเขต (ไม่เกี่ยวกับ GIN)", suggest_on_fallback=False),
     ]
 )  # fmt: skip

@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.core.catalog import AgencyInfo, Catalog, CohortInfo
 from ginbot.core.content import Content
-from ginbot.core.dates import relative_th, tense, thai_date, thai_date_short
+from ginbot.core.dates import (
+    english_date,
+    english_date_short,
+    relative_en,
+    relative_th,
+    tense,
+    thai_date,
+    thai_date_short,
+)
 from ginbot.core.messages import IncomingMessage, QuickReply, Reply
 from ginbot.core.understanding import Understood
 from ginbot.db.models import ChatUser, ConversationState
@@ -60,18 +68,29 @@ class Turn:
     def reply(self, key: str, buttons: tuple[QuickReply, ...] = (), **values: Any) -> Reply:
         return Reply(self.text(key, **values), buttons)
 
+    @property
+    def language(self) -> str:
+        """The language this turn is answered in (the content's): "th" or "en"."""
+        return self.content.language
+
+    def agency_name(self, agency: AgencyInfo) -> str:
+        """The agency as the person reads it: its English name in English, when the list has one."""
+        return agency.name_en if self.language == "en" and agency.name_en else agency.name_th
+
     def saved_agency(self) -> AgencyInfo | None:
         return self.catalog.agencies.get(self.user.agency_id) if self.user.agency_id else None
 
     def date_values(self, agency: AgencyInfo | None, cohort: CohortInfo, *, key_date: date) -> dict[str, Any]:
+        english = self.language == "en"
+        long_date, short_date = (english_date, english_date_short) if english else (thai_date, thai_date_short)
         return {
-            "agency": agency.name_th if agency else "",
+            "agency": self.agency_name(agency) if agency else "",
             "cohort": cohort.number,
             "count": len(self.catalog.members(cohort.number)),
-            "migration": thai_date(cohort.migration_date),
-            "last_v8": thai_date(cohort.last_v8_date),
-            "migration_short": thai_date_short(cohort.migration_date),
-            "last_v8_short": thai_date_short(cohort.last_v8_date),
-            "when": relative_th(self.today, key_date),
+            "migration": long_date(cohort.migration_date),
+            "last_v8": long_date(cohort.last_v8_date),
+            "migration_short": short_date(cohort.migration_date),
+            "last_v8_short": short_date(cohort.last_v8_date),
+            "when": (relative_en if english else relative_th)(self.today, key_date),
             "tense": tense(self.today, key_date),
         }

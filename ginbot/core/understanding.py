@@ -29,6 +29,8 @@ class Understood:
     mobile: bool = False
     # Next-best intents, best first, for "did you mean" buttons on a fallback.
     alternatives: tuple[str, ...] = field(default_factory=tuple)
+    # "th" or "en" as written, None when the text cannot tell ("v9", "ok", a sticker's alt text).
+    language: str | None = None
 
     def entities(self) -> dict[str, Any]:
         return {
@@ -61,4 +63,5 @@ class NluUnderstanding:
             platform=result.platform,
             mobile=bool(getattr(result, "mobile_unspecified", False)),
             alternatives=tuple(intent for intent, _p in result.ranked),
+            language=getattr(result, "language", None),
         )

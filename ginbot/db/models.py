@@ -85,6 +85,8 @@ class ChatUser(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # "th" or "en": the language the person last wrote in; pushes and reminders use it. None: Thai.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     agency: Mapped[Agency | None] = relationship(lazy="raise")
 

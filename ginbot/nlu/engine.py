@@ -21,6 +21,7 @@ from ginbot.nlu.agency_table import AgencyCandidate, AgencyEntry, AgencyResoluti
 from ginbot.nlu.classifier import TOP_K, IntentClassifier, Prepared
 from ginbot.nlu.entities import Platform, match_cohort, match_platform, mentions_unnamed_mobile
 from ginbot.nlu.intents import IntentExample, load_intents
+from ginbot.nlu.language import Language, detect_language
 from ginbot.nlu.text import normalise, tokens, warm_up
 
 _log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class ParseResult:
     # "มือถือ" without saying which: the dialogue should ask Android or iPhone.
     mobile_unspecified: bool = False
     normalised: str = ""
+    # "th", "en", or None when the text alone cannot tell (ginbot.nlu.language).
+    language: Language | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `ginbot parse` object (CONTRACT.md), JSON-ready."""
@@ -87,6 +90,7 @@ class ParseResult:
             "agency_candidates": [candidate(c) for c in self.agency_candidates],
             "cohort": self.cohort,
             "platform": self.platform,
+            "language": self.language,
         }
 
 
@@ -179,6 +183,7 @@ class Nlu:
             ranked=prediction.ranked[:TOP_K],
             mobile_unspecified=platform is None and mentions_unnamed_mobile(norm, normalised=True),
             normalised=norm,
+            language=detect_language(text),
         )
 
 

@@ -12,7 +12,8 @@ from ginbot.core.intents import INTENTS
 from ginbot.nlu.engine import MAX_ANALYSED_CHARS, Nlu, ParseResult
 from ginbot.nlu.intents import IntentExample
 
-CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform"}
+# The contract's keys, plus "language" (th, en or null): what the answer's language follows.
+CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform", "language"}
 
 
 def _check_contract(result: ParseResult) -> dict[str, object]:
@@ -22,6 +23,7 @@ def _check_contract(result: ParseResult) -> dict[str, object]:
     assert 0.0 <= float(str(data["confidence"])) <= 1.0
     assert data["cohort"] in (None, 1, 2, 3)
     assert data["platform"] in (None, "windows", "macos", "android", "ios")
+    assert data["language"] in (None, "th", "en")
     for candidate in [data["agency"], *list(data["agency_candidates"])]:  # type: ignore[call-overload]
         if candidate is not None:
             assert set(candidate) == {"id", "name_th", "score"}
@@ -36,6 +38,8 @@ def test_contract_example(small_nlu: Nlu) -> None:
     assert data["agency"] == {"id": "rd", "name_th": "กรมสรรพากร", "score": 1.0}
     assert data["agency_candidates"] == [{"id": "rd", "name_th": "กรมสรรพากร", "score": 1.0}]
     assert data["cohort"] is None and data["platform"] is None
+    assert data["language"] == "th"
+    assert small_nlu.parse("When does the Revenue Department move?").to_json()["language"] == "en"
 
 
 def test_entities_come_through(small_nlu: Nlu) -> None:

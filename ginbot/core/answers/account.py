@@ -8,7 +8,7 @@ from ginbot.core.resolve import ask_agency, choice_by_text, from_text, not_found
 from ginbot.core.turn import Outcome, Turn
 from ginbot.db import queries
 
-CONFIRM_WORDS = {"ยืนยันลบข้อมูล", "ยืนยัน", "ใช่", "ตกลง", "ลบเลย", "ok", "yes", "y"}
+CONFIRM_WORDS = {"ยืนยันลบข้อมูล", "ยืนยัน", "ใช่", "ตกลง", "ลบเลย", "ok", "yes", "y", "yes, delete my data"}
 # Intents that, arriving while the bot waits for an agency name, mean the user moved on to a new question.
 AGENCY_INTENTS = {"set_agency", "migration_date", "last_v8_day", "which_cohort", "subscribe", "fallback"}
 

@@ -50,7 +50,7 @@ def cohort_page(turn: Turn, number: int, page: int) -> Reply:
     pages = max(1, ceil(len(members) / PAGE_SIZE))
     page = min(max(page, 1), pages)
     start = (page - 1) * PAGE_SIZE
-    names = "\n".join(f"{i}. {a.name_th}" for i, a in enumerate(members[start : start + PAGE_SIZE], start + 1))
+    names = "\n".join(f"{i}. {turn.agency_name(a)}" for i, a in enumerate(members[start : start + PAGE_SIZE], start + 1))
     text = turn.text("cohort_agencies_page", cohort=number, count=len(members), page=page, pages=pages, names=names)
     if page < pages:
         turn.wait_for("cohort_page", cohort=number, page=page)

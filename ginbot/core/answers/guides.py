@@ -33,7 +33,7 @@ def fixed(key: str, with_contact: bool = False) -> Callable[[Turn], Outcome]:
     def answer(turn: Turn) -> Outcome:
         from ginbot.core.intents import INTENTS  # the registry imports this module
 
-        buttons = INTENTS.offer("contact_staff") if with_contact else ()
+        buttons = INTENTS.offer("contact_staff", turn.language) if with_contact else ()
         return Outcome([turn.reply(key, buttons)])
 
     return answer

@@ -19,13 +19,13 @@ def _registry() -> Registry:
     return INTENTS
 
 
-def menu() -> tuple[QuickReply, ...]:
-    """The help menu: the intents the registry marks for it."""
-    return _registry().menu()
+def menu(language: str = "th") -> tuple[QuickReply, ...]:
+    """The help menu: the intents the registry marks for it, in the person's language."""
+    return _registry().menu(language)
 
 
 def greet(turn: Turn) -> Outcome:
-    return Outcome([turn.reply("greet", menu())])
+    return Outcome([turn.reply("greet", menu(turn.language))])
 
 
 def thanks(turn: Turn) -> Outcome:
@@ -33,11 +33,11 @@ def thanks(turn: Turn) -> Outcome:
 
 
 def help_(turn: Turn) -> Outcome:
-    return Outcome([turn.reply("help", menu())])
+    return Outcome([turn.reply("help", menu(turn.language))])
 
 
 def fallback(turn: Turn) -> Outcome:
     registry = _registry()
-    buttons: list[QuickReply] = registry.did_you_mean(turn.understood.alternatives, MAX_SUGGESTIONS)
-    buttons.extend(b for b in registry.offer("contact_staff") if b not in buttons)
+    buttons: list[QuickReply] = registry.did_you_mean(turn.understood.alternatives, MAX_SUGGESTIONS, turn.language)
+    buttons.extend(b for b in registry.offer("contact_staff", turn.language) if b not in buttons)
     return Outcome([turn.reply("fallback", tuple(buttons))], answered=False)
