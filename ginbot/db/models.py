@@ -137,6 +137,8 @@ class Broadcast(Base):
     target_kind: Mapped[str] = mapped_column(String(10))  # all | cohort | agency
     target_value: Mapped[str | None] = mapped_column(String(64), nullable=True)
     channel: Mapped[str | None] = mapped_column(String(20), nullable=True)  # None: every channel
+    # Reminders come in one broadcast per language ("th", "en"); None (staff announcements): everyone.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     send_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Rows still unsent after this are skipped (a late "3 days left" reminder would be wrong).
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

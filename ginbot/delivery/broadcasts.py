@@ -85,7 +85,7 @@ async def fan_out_chunk(session: AsyncSession, broadcast_id: int, now: datetime,
     )
     if broadcast is None or broadcast.status not in FANOUT_PENDING:
         return False
-    cond = recipient_condition(target_of(broadcast), broadcast.channel)
+    cond = recipient_condition(target_of(broadcast), broadcast.channel, broadcast.language)
     after = broadcast.fanout_cursor
     window = (
         select(ChatUser.id).where(cond, ChatUser.id > after).order_by(ChatUser.id).limit(chunk).subquery()

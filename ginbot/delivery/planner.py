@@ -22,7 +22,7 @@ from ginbot.delivery.texts import render_reminder
 
 log = logging.getLogger(__name__)
 PLANNER = "planner"
-# Rows per INSERT: 13 columns × 200 stays far below SQLite's bound-parameter limit.
+# Rows per INSERT: 14 columns × 200 stays far below SQLite's bound-parameter limit.
 INSERT_CHUNK = 200
 
 
@@ -81,13 +81,23 @@ async def _existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
     return found
 
 
-async def _recipients_by_agency(session: AsyncSession) -> dict[str, int]:
+async def _recipients_by_agency(session: AsyncSession, language: str | None) -> dict[str, int]:
     rows = await session.execute(
         select(ChatUser.agency_id, func.count())
-        .where(recipient_condition(Target("all"), None), ChatUser.agency_id.is_not(None))
+        .where(recipient_condition(Target("all"), None, language), ChatUser.agency_id.is_not(None))
         .group_by(ChatUser.agency_id)
     )
     return {a: int(n) for a, n in rows.all() if a}
+
+
+def _languages(rule: ReminderRule) -> tuple[str | None, ...]:
+    """One broadcast per language the rule is written in; a Thai-only rule reaches everyone."""
+    return ("th", "en") if rule.text_en else (None,)
+
+
+def _key(d: DueReminder, language: str | None) -> str:
+    # The Thai (or only) reminder keeps the key it always had, so a policy gaining English is not re-sent.
+    return d.key if language in (None, "th") else f"{d.key}:{language}"
 
 
 async def plan_reminders(
@@ -97,37 +107,44 @@ async def plan_reminders(
     cohorts = {c.number: c for c in await queries.cohorts(session)}
     agencies = list(await queries.agencies(session))
     due = due_reminders(policy, agencies, cohorts, now, grace_s)
-    existing = await _existing_keys(session, [d.key for d in due])
-    missing = [d for d in due if d.key not in existing]
+    wanted = [(d, language) for d in due for language in _languages(d.rule)]
+    existing = await _existing_keys(session, [_key(d, language) for d, language in wanted])
+    missing = [(d, language) for d, language in wanted if _key(d, language) not in existing]
     if not missing:
         return result
-    audience = await _recipients_by_agency(session)
+    audiences = {language: await _recipients_by_agency(session, language) for language in {m[1] for m in missing}}
+    # An English copy only where someone reads English: most agencies have nobody who does, and a copy
+    # for nobody would double the broadcasts list. Someone who switches to English later gets the next run's.
+    missing = [(d, lang) for d, lang in missing if lang != "en" or audiences["en"].get(d.agency.id, 0) > 0]
     rows = []
-    for d in missing:
+    for d, language in missing:
         send = d.decision is Due.SEND
+        english = language == "en"
         text = render_reminder(
             d.rule,
-            agency_name=d.agency.name_th,
-            agency_abbr=d.agency.abbr_th,
+            agency_name=(d.agency.name_en or d.agency.name_th) if english else d.agency.name_th,
+            agency_abbr=(d.agency.abbr_en or "") if english else d.agency.abbr_th,
             cohort=d.cohort.number,
             last_v8_date=d.cohort.last_v8_date,
             migration_date=d.cohort.migration_date,
+            english=english,
         )
         rows.append(
             {
                 "kind": "reminder",
-                "dedupe_key": d.key,
+                "dedupe_key": _key(d, language),
                 "text": text,
                 "target_kind": "agency",
                 "target_value": d.agency.id,
                 "channel": None,
+                "language": language,
                 "send_at": utc(d.due),
                 "expires_at": utc(d.due + timedelta(seconds=grace_s)),
                 "created_by": PLANNER,
                 "created_at": utcnow(),
                 "status": "scheduled" if send else "skipped",
                 "fanout_cursor": 0,
-                "recipient_count": None if send else audience.get(d.agency.id, 0),
+                "recipient_count": None if send else audiences[language].get(d.agency.id, 0),
             }
         )
     # Multi-row inserts (a first start may record hundreds of skipped reminders at once); RETURNING says

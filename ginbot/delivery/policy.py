@@ -33,6 +33,8 @@ class ReminderRule:
     anchor: str  # "last_v8_date" or "migration_date"
     days_before: int  # 0 = on the anchor day itself
     text: str  # str.format template over PLACEHOLDERS
+    # The same reminder for people who talk to ginbot in English; None: they get the Thai text.
+    text_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,12 +80,17 @@ def parse_policy(data: Any, source: str = "reminders.yml") -> ReminderPolicy:
             raise PolicyError(f"{where} ({rule_id}): days_before must be a whole number ≥ 0")
         if not isinstance(text, str) or not text.strip():
             raise PolicyError(f"{where} ({rule_id}): text is missing")
-        unknown = _fields(text) - PLACEHOLDERS
-        if unknown:
-            raise PolicyError(
-                f"{where} ({rule_id}): unknown placeholder(s) {sorted(unknown)}; use {sorted(PLACEHOLDERS)}"
-            )
-        rules.append(ReminderRule(rule_id, anchor, days, text.strip()))
+        text_en = raw.get("text_en")
+        if text_en is not None and (not isinstance(text_en, str) or not text_en.strip()):
+            raise PolicyError(f"{where} ({rule_id}): text_en must be text (or left out)")
+        for field_name, template in (("text", text), ("text_en", text_en or "")):
+            unknown = _fields(template) - PLACEHOLDERS
+            if unknown:
+                raise PolicyError(
+                    f"{where} ({rule_id}): unknown placeholder(s) {sorted(unknown)} in {field_name}; "
+                    f"use {sorted(PLACEHOLDERS)}"
+                )
+        rules.append(ReminderRule(rule_id, anchor, days, text.strip(), text_en.strip() if text_en else None))
     return ReminderPolicy(send_time, timezone, tuple(rules))
 
 

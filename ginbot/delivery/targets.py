@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.db.models import Agency, ChatUser, Cohort
@@ -62,13 +62,20 @@ async def check_target(session: AsyncSession, target: Target) -> None:
             raise TargetError(f"no agency with id {target.value!r} (see data/agencies.csv, column id)")
 
 
-def recipient_condition(target: Target, channel: str | None) -> ColumnElement[bool]:
-    """Subscribed, not blocked, reachable by push, and inside the target."""
+def recipient_condition(
+    target: Target, channel: str | None, language: str | None = None
+) -> ColumnElement[bool]:
+    """Subscribed, not blocked, reachable by push, and inside the target; with ``language``, only the people
+    who talk to ginbot in it (Thai: everyone who has not written in English)."""
     parts: list[ColumnElement[bool]] = [
         ChatUser.subscribed.is_(True),
         ChatUser.blocked.is_(False),
         ChatUser.channel.in_([channel] if channel else PUSH_CHANNELS),
     ]
+    if language == "en":
+        parts.append(ChatUser.language == "en")
+    elif language is not None:
+        parts.append(or_(ChatUser.language.is_(None), ChatUser.language != "en"))
     if target.kind == "cohort":
         parts.append(ChatUser.agency_id.in_(select(Agency.id).where(Agency.cohort == int(target.value or 0))))
     elif target.kind == "agency":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ginbot.core.dates import english_date, english_date_short
 from ginbot.delivery.policy import ReminderRule, reminder_day
 from ginbot.nlu.thaidate import thai_date, thai_date_short
 
@@ -31,15 +32,20 @@ def render_reminder(
     cohort: int,
     last_v8_date: date,
     migration_date: date,
+    english: bool = False,
 ) -> str:
+    """The rule's text for one agency; ``english`` takes ``text_en`` with Common-Era dates (callers pass
+    the English agency name then)."""
     day = reminder_day(rule, last_v8_date=last_v8_date, migration_date=migration_date)
     anchor = last_v8_date if rule.anchor == "last_v8_date" else migration_date
-    return rule.text.format(
+    english = english and rule.text_en is not None
+    long_date, short_date = (english_date, english_date_short) if english else (thai_date, thai_date_short)
+    return (rule.text_en if english and rule.text_en else rule.text).format(
         agency=agency_name,
         agency_abbr=agency_abbr,
         cohort=cohort,
-        last_v8_date=thai_date(last_v8_date, weekday=True),
-        last_v8_date_short=thai_date_short(last_v8_date),
-        migration_date=thai_date(migration_date, weekday=True),
+        last_v8_date=long_date(last_v8_date, weekday=True),
+        last_v8_date_short=short_date(last_v8_date),
+        migration_date=long_date(migration_date, weekday=True),
         days_left=(anchor - day).days,
     )

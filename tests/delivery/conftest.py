@@ -28,6 +28,7 @@ class Person:
     agency_id: str | None
     subscribed: bool = True
     blocked: bool = False
+    language: str | None = None
 
 
 async def add_people(db: Database, people: Iterable[Person]) -> None:
@@ -38,6 +39,7 @@ async def add_people(db: Database, people: Iterable[Person]) -> None:
             "agency_id": p.agency_id,
             "subscribed": p.subscribed,
             "blocked": p.blocked,
+            "language": p.language,
         }
         for p in people
     ]

@@ -129,3 +129,42 @@ async def test_fan_out_resumes_after_a_crash_without_duplicates(campaign: Databa
     assert (
         rep is not None and rep.recipients == rep.queued == queued.recipients and rep.status == "fanned_out"
     )
+
+
+async def test_people_who_write_in_english_get_the_english_reminder_once(campaign: Database) -> None:
+    """A reminder written in both languages reaches each person once, in their language; an agency
+    with nobody reading English gets no English copy."""
+    cohorts = await agencies_by_cohort(campaign)
+    rd_like, other = cohorts[2][0], cohorts[2][1]
+    await add_people(
+        campaign,
+        [
+            Person("line", line_id(1), rd_like, language="en"),
+            Person("telegram", telegram_id(2), rd_like, language="th"),
+            Person("line", line_id(3), rd_like),  # never said: Thai
+            Person("telegram", telegram_id(4), other),
+        ],
+    )
+    now = bkk(7, 3, 9, 5)  # cohort 2's "3 days left" reminder
+    await plan_once(campaign, POLICY, now, GRACE_S)
+    async with campaign.session() as session:
+        sent = (
+            await session.execute(
+                select(ChatUser.platform_user_id, Broadcast.text, Broadcast.language)
+                .join(OutboxRow, OutboxRow.user_id == ChatUser.id)
+                .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
+            )
+        ).all()
+        english_copies = (
+            await session.scalars(
+                select(Broadcast.target_value).where(Broadcast.language == "en", Broadcast.status != "skipped")
+            )
+        ).all()
+    by_person = {pid: (text, language) for pid, text, language in sent}
+    assert len(sent) == len(by_person) == 4  # nobody twice
+    text, language = by_person[line_id(1)]
+    assert language == "en" and "Monday 6 July 2020" in text and "(3 days from now)" in text
+    assert "stop reminders" in text and not any("\u0e01" <= ch <= "\u0e4e" for ch in text)
+    for pid in (telegram_id(2), line_id(3), telegram_id(4)):
+        assert "วันจันทร์ที่ 6 กรกฎาคม 2563" in by_person[pid][0]
+    assert english_copies == [rd_like]

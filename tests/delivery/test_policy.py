@@ -155,3 +155,21 @@ def test_policy_file_roundtrip(tmp_path: Path) -> None:
     assert due_at(
         policy, policy.rules[0], last_v8_date=date(2020, 7, 6), migration_date=date(2020, 7, 7)
     ) == bkk(2020, 7, 7, 8, 30)
+
+
+def test_every_default_reminder_has_english_with_english_dates() -> None:
+    for rule in POLICY.rules:
+        assert rule.text_en, rule.id
+        last_v8, migration = COHORTS[1]
+        text = render_reminder(
+            rule, agency_name="The Revenue Department", agency_abbr="RD", cohort=1,
+            last_v8_date=last_v8, migration_date=migration, english=True,
+        )  # fmt: skip
+        assert "Tuesday 30 June 2020" in text or "Wednesday 1 July 2020" in text, rule.id
+        assert "stop reminders" in text and not any("\u0e01" <= ch <= "\u0e4e" for ch in text), rule.id
+
+
+def test_a_typo_in_the_english_text_is_named() -> None:
+    raw = {"reminders": [{"id": "r1", "anchor": "last_v8_date", "text": "{agency}", "text_en": "{agnecy}"}]}
+    with pytest.raises(PolicyError, match=r"unknown placeholder\(s\) \['agnecy'\] in text_en"):
+        parse_policy(raw)
