@@ -63,7 +63,7 @@ def test_every_thai_answer_has_an_english_twin_with_the_same_placeholders() -> N
         if key.startswith(("buttons.", "suggestions.", "links.")):
             continue
         assert _placeholders(english.template(key)) == _placeholders(content.template(key)), key
-    for key in ("help", "platforms", "cohorts", "forget_confirm"):
+    for key in ("platforms", "cohorts", "forget_confirm"):
         labels = [b.label for b in english.buttons(key)]
         assert labels and all(len(label) <= 20 and not label.endswith("…") for label in labels), key
 
