@@ -58,6 +58,14 @@ def test_ask_keeps_the_conversation_between_calls(seeded_env: Path, capsys: pyte
     assert all(set(r) == {"text", "quick_replies"} for r in second["replies"])
 
 
+def test_ask_in_english_is_answered_in_english(seeded_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    question = "When does the Revenue Department move to v9?"
+    assert main(["ask", "--user", "en1", "--today", "2020-07-03", question]) == 0
+    answer = capsys.readouterr().out
+    assert "Tuesday 7 July 2020" in answer and "in 4 days" in answer
+    assert not any("\u0e01" <= ch <= "\u0e4e" for ch in answer)
+
+
 def test_import_errors_name_file_line_and_column(
     seeded_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
