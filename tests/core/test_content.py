@@ -57,7 +57,10 @@ def test_every_thai_answer_has_an_english_twin_with_the_same_placeholders() -> N
     english = content.in_language("en")
     assert english.language == "en" and content.languages == ("th", "en")
     thai_keys, english_keys = content.keys(), english.keys()
-    assert sorted(thai_keys - english_keys) == [], "in answers.yml but not in answers.en.yml"
+    assert sorted(thai_keys - english_keys) == [], (
+        "in answers.yml but not in answers.en.yml: add the English text of these keys to data/answers.en.yml "
+        "(same placeholders) so that people who ask in English are answered in English"
+    )
     assert sorted(english_keys - thai_keys) == [], "in answers.en.yml but not in answers.yml"
     for key in sorted(thai_keys):
         if key.startswith(("buttons.", "suggestions.", "links.")):
