@@ -31,24 +31,29 @@ def tense(today: date, target: date) -> Tense:
     return "today" if delta == 0 else "future" if delta > 0 else "past"
 
 
+def _span(days: int) -> tuple[int, str]:
+    """A distance in whole units. Beyond two months a day count stops meaning much to a reader; months
+    and years read naturally (and then only approximately)."""
+    if days >= 365:
+        return round(days / 365.25), "year"
+    if days >= 60:
+        return round(days / 30.44), "month"
+    return days, "day"
+
+
+_NEAR_TH = {0: "วันนี้", 1: "พรุ่งนี้", -1: "เมื่อวาน"}
+_NEAR_EN = {0: "today", 1: "tomorrow", -1: "yesterday"}
+_UNITS_TH = {"year": "ปี", "month": "เดือน", "day": "วัน"}
+
+
 def relative_th(today: date, target: date) -> str:
     """``อีก 3 วัน``, ``พรุ่งนี้``, ``วันนี้``, ``เมื่อวาน``, ``5 วันที่แล้ว``."""
     delta = days_between(today, target)
-    if delta == 0:
-        return "วันนี้"
-    if delta == 1:
-        return "พรุ่งนี้"
-    if delta == -1:
-        return "เมื่อวาน"
-    days = abs(delta)
-    # Beyond two months a day count stops meaning much to a reader; months and years read naturally.
-    if days >= 365:
-        span = f"{round(days / 365.25)} ปี"
-    elif days >= 60:
-        span = f"{round(days / 30.44)} เดือน"
-    else:
-        span = f"{days} วัน"
-    approx = "ประมาณ " if days >= 60 else ""
+    if delta in _NEAR_TH:
+        return _NEAR_TH[delta]
+    n, unit = _span(abs(delta))
+    span = f"{n} {_UNITS_TH[unit]}"
+    approx = "ประมาณ " if unit != "day" else ""
     return f"อีก{' ' if not approx else ''}{approx}{span}" if delta > 0 else f"{approx}{span}ที่แล้ว"
 
 
@@ -72,18 +77,8 @@ def english_date_short(d: date) -> str:
 def relative_en(today: date, target: date) -> str:
     """``in 3 days``, ``tomorrow``, ``today``, ``yesterday``, ``5 days ago``; months and years when far."""
     delta = days_between(today, target)
-    if delta == 0:
-        return "today"
-    if delta == 1:
-        return "tomorrow"
-    if delta == -1:
-        return "yesterday"
-    days = abs(delta)
-    if days >= 365:
-        n, unit = round(days / 365.25), "year"
-    elif days >= 60:
-        n, unit = round(days / 30.44), "month"
-    else:
-        n, unit = days, "day"
-    span = f"{'about ' if days >= 60 else ''}{n} {unit}{'s' if n != 1 else ''}"
+    if delta in _NEAR_EN:
+        return _NEAR_EN[delta]
+    n, unit = _span(abs(delta))
+    span = f"{'about ' if unit != 'day' else ''}{n} {unit}{'s' if n != 1 else ''}"
     return f"in {span}" if delta > 0 else f"{span} ago"
