@@ -71,16 +71,15 @@ async def _seed(settings: Settings) -> int:
 
 def _print_replies(replies: list[Any]) -> None:
     for reply in replies:
-        print(reply.text)
+        print(reply.plain())
         if reply.quick_replies:
             print("  " + " | ".join(f"[{q.label}]" for q in reply.quick_replies))
 
 
 def _replies_json(replies: list[Any]) -> list[dict[str, Any]]:
-    return [
-        {"text": r.text, "quick_replies": [{"label": q.label, "text": q.text} for q in r.quick_replies]}
-        for r in replies
-    ]
+    from ginbot.channels.jsonform import replies_json
+
+    return replies_json(replies, rich=False)
 
 
 async def _open_bot(settings: Settings) -> tuple[Any, Any]:

@@ -33,7 +33,7 @@ async def run_console(bot: MessageHandler, user: str) -> None:
             if not text.strip():
                 continue
             for reply in await bot.handle(IncomingMessage(Channel.CONSOLE, user, text)):
-                print("ginbot> " + reply.text.replace("\n", "\n        "))
+                print("ginbot> " + reply.plain().replace("\n", "\n        "))
                 if reply.quick_replies:
                     print("        " + " | ".join(f"[{q.label}]" for q in reply.quick_replies))
     finally:

@@ -103,9 +103,20 @@ class LineChannel:
             await self._client.close()
             self._client = self._api = None
 
+    # The registry's Receiver: LINE pushes events to the webhook, so opening is making the client.
+    async def open(self) -> None:
+        await self.start()
+
+    async def stop_receiving(self) -> None:
+        """Nothing to stop: LINE calls us; the shutdown gate refuses new webhooks."""
+
     @property
     def ready(self) -> bool:
         return self._api is not None
+
+    @property
+    def status(self) -> str:
+        return "ready" if self.ready else "starting"
 
     def parse(self, body: str, signature: str) -> list[object]:
         """Verify the signature over the raw body and parse the events.

@@ -90,7 +90,7 @@ def to_line_messages(replies: Sequence[Reply]) -> list[TextMessage]:
     """
     messages: list[TextMessage] = []
     for reply in replies:
-        pieces = split_text(reply.text, LINE_TEXT_LIMIT)
+        pieces = split_text(reply.plain(), LINE_TEXT_LIMIT)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             quick = _quick_reply(reply.quick_replies) if last and reply.quick_replies else None

@@ -110,6 +110,10 @@ class TelegramChannel:
 
     # --- lifecycle --------------------------------------------------------------------------------------
 
+    async def open(self) -> None:
+        """The registry's Receiver: start without waiting for Telegram (see the module note)."""
+        self.start_in_background()
+
     def start_in_background(self) -> asyncio.Task[None]:
         self.status = "starting"
         self._starter = asyncio.create_task(self.start(), name="telegram-start")
@@ -239,16 +243,18 @@ class TelegramChannel:
     # --- outgoing ---------------------------------------------------------------------------------------
 
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
-        for text, markup in to_telegram_messages(replies, self._buttons):
+        for text, markup, parse_mode in to_telegram_messages(replies, self._buttons):
             # Later pieces would read out of order without the one that failed.
-            if not await self._send_one(chat_id, text, markup):
+            if not await self._send_one(chat_id, text, markup, parse_mode):
                 return
 
-    async def _send_one(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    async def _send_one(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, parse_mode: str | None = None
+    ) -> bool:
         bot = self.application.bot
         for attempt in (1, 2):
             try:
-                await bot.send_message(chat_id, text, reply_markup=markup)
+                await bot.send_message(chat_id, text, reply_markup=markup, parse_mode=parse_mode)
                 return True
             except RetryAfter as exc:
                 wait_s = retry_after_s(exc)

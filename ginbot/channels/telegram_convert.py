@@ -4,6 +4,8 @@ Decisions (see docs/channels.md):
 - ginbot answers private chats only; ``user_id`` is the chat id (equal to the person's id in private chats).
 - Commands become the Thai text the core understands, from the one table COMMANDS; ``/start`` is a follow.
   An unknown ``/word`` is passed on without its slash.
+- Quick replies and message buttons are an inline keyboard; link buttons are URL buttons; a phone number is
+  written in the text (URL buttons take no tel:). A card is one HTML message (title bold, fields as lines).
 - Quick replies are an inline keyboard. A tap arrives as a callback query whose data is handled as typed
   text (and is acknowledged, or the button keeps spinning). callback_data holds at most 64 bytes and Thai
   takes three a character, so a longer text is kept in memory under a short key; after a restart such an
@@ -15,6 +17,7 @@ Decisions (see docs/channels.md):
 from __future__ import annotations
 
 import hashlib
+import html
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from ginbot.channels.base import NON_TEXT_REPLY, split_text
-from ginbot.core.messages import Channel, IncomingMessage, Kind, QuickReply, Reply
+from ginbot.core.messages import Button, ButtonKind, Card, Channel, IncomingMessage, Kind, QuickReply, Reply
 
 TELEGRAM_TEXT_LIMIT = 4096
 CALLBACK_DATA_MAX_BYTES = 64
@@ -156,19 +159,65 @@ def _button_label(update: Update) -> str | None:
     return None
 
 
-def to_telegram_messages(
-    replies: Sequence[Reply], buttons: ButtonTexts
-) -> list[tuple[str, InlineKeyboardMarkup | None]]:
-    """Each reply as one or more texts; its quick replies become an inline keyboard under its last piece."""
-    out: list[tuple[str, InlineKeyboardMarkup | None]] = []
+# (text, keyboard, parse_mode): what one sendMessage carries.
+TelegramMessage = tuple[str, InlineKeyboardMarkup | None, str | None]
+
+
+def to_telegram_messages(replies: Sequence[Reply], buttons: ButtonTexts) -> list[TelegramMessage]:
+    """Each reply as one or more messages; its keyboard (link buttons, message buttons, quick replies) goes
+    under its last piece. A reply with a card is one HTML message: the card's title in bold, its fields as
+    "label: <b>value</b>" lines, every text escaped."""
+    out: list[TelegramMessage] = []
     for reply in replies:
-        pieces = split_text(reply.text, TELEGRAM_TEXT_LIMIT)
+        markup = keyboard_for(reply, buttons)
+        if reply.card is not None:
+            out.append((card_html(reply.card, _phones_missing(reply, reply.card.plain())), markup, "HTML"))
+            continue
+        pieces = split_text(_with_phones(reply), TELEGRAM_TEXT_LIMIT)
         for i, piece in enumerate(pieces):
-            last = i == len(pieces) - 1
-            out.append(
-                (piece, keyboard(reply.quick_replies, buttons) if last and reply.quick_replies else None)
-            )
+            out.append((piece, markup if i == len(pieces) - 1 else None, None))
     return out
+
+
+def _phones_missing(reply: Reply, shown: str) -> list[Button]:
+    # Telegram's URL buttons take http(s) and tg:// only, so a phone number is written out instead (Telegram
+    # makes numbers in text tappable).
+    return [b for b in reply.actions if b.kind is ButtonKind.PHONE and b.value not in shown]
+
+
+def _with_phones(reply: Reply) -> str:
+    missing = _phones_missing(reply, reply.text)
+    return "\n".join([reply.text, *(b.plain() for b in missing)])
+
+
+def card_html(card: Card, phones: Sequence[Button] = ()) -> str:
+    lines = [f"<b>{escape(card.title)}</b>"]
+    if card.subtitle:
+        lines.append(escape(card.subtitle))
+    if card.body:
+        lines += ["", escape(card.body)]
+    if card.fields:
+        lines.append("")
+        lines += [f"{escape(f.label)}: <b>{escape(f.value)}</b>" for f in card.fields]
+    lines += [escape(b.plain()) for b in phones]
+    return "\n".join(lines)
+
+
+def escape(text: str) -> str:
+    """Telegram's HTML mode knows only &lt; &gt; &amp; (and &quot;): quotes stay as they are."""
+    return html.escape(text, quote=False)
+
+
+def keyboard_for(reply: Reply, buttons: ButtonTexts) -> InlineKeyboardMarkup | None:
+    rows: list[list[InlineKeyboardButton]] = []
+    for b in reply.actions:
+        if b.kind is ButtonKind.LINK:
+            rows.append([InlineKeyboardButton(b.label, url=b.value)])
+    choices = [QuickReply(b.label, b.value) for b in reply.actions if b.kind is ButtonKind.MESSAGE]
+    choices += [q for q in reply.quick_replies if q not in choices]
+    keys = [InlineKeyboardButton(c.label, callback_data=buttons.encode(c)) for c in choices]
+    rows += [keys[i : i + BUTTONS_PER_ROW] for i in range(0, len(keys), BUTTONS_PER_ROW)]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def keyboard(choices: Sequence[QuickReply], buttons: ButtonTexts) -> InlineKeyboardMarkup:

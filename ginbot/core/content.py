@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ginbot.core.messages import QuickReply
+from ginbot.core.messages import Button, ButtonKind, QuickReply
 from ginbot.errors import DataFileError
 
 
@@ -93,7 +93,15 @@ class Content:
             for sibling in sorted(path.parent.glob(f"{path.stem}.*{path.suffix}"))
             if sibling.name.count(".") == 2
         }
-        return cls(_read(path), translations)
+        content = cls(_read(path), translations)
+        for language in content.languages:
+            view = content.in_language(language)
+            try:
+                for key in view.action_keys():
+                    view.actions(key)  # a broken button stops start-up, not a conversation
+            except ContentError as exc:
+                raise ContentError(f"{path.parent}: {exc}") from None
+        return content
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -144,3 +152,39 @@ class Content:
             return {prefix.rstrip(".")}
 
         return walk(self._data, "")
+
+    def action_keys(self) -> list[str]:
+        raw = self._get("actions")
+        return list(raw) if isinstance(raw, dict) else []
+
+    def actions(self, key: str) -> tuple[Button, ...]:
+        """The buttons under ``actions.<key>``: each ``{label, url}``, ``{label, tel}`` or ``{label, text}``;
+        placeholders such as ``{download}`` are filled from ``links``."""
+        raw = self._get(f"actions.{key}")
+        buttons: list[Button] = []
+        if raw is _MISSING:
+            return ()
+        for item in raw:
+            if not isinstance(item, dict) or "label" not in item:
+                raise ContentError(f"answers.yml actions.{key}: each button needs a label and a url, tel or text")
+            label = self._fill(str(item["label"]))
+            for name, kind in (("url", ButtonKind.LINK), ("tel", ButtonKind.PHONE), ("text", ButtonKind.MESSAGE)):
+                if name in item:
+                    try:
+                        buttons.append(Button(label, kind, self._fill(str(item[name]))))
+                    except ValueError as exc:
+                        raise ContentError(f"answers.yml actions.{key}: {exc}") from None
+                    break
+            else:
+                raise ContentError(f"answers.yml actions.{key}: button {label!r} needs a url, tel or text")
+        return tuple(buttons)
+
+    def card_labels(self, key: str) -> dict[str, str]:
+        """A card's title and row labels (``dates_card`` …); a missing label reads as its key, never crashes."""
+        raw = self._get(key)
+        thai = _find(self._fallback, key) if self._fallback is not None else {}
+        labels = {**(thai if isinstance(thai, dict) else {}), **(raw if isinstance(raw, dict) else {})}
+        return _Defaults({k: str(v) for k, v in labels.items()})
+
+    def _fill(self, template: str) -> str:
+        return template.format_map(_Defaults(self.links)).strip()

@@ -19,7 +19,7 @@ from ginbot.core.dates import (
     thai_date,
     thai_date_short,
 )
-from ginbot.core.messages import IncomingMessage, QuickReply, Reply
+from ginbot.core.messages import Card, CardField, IncomingMessage, QuickReply, Reply
 from ginbot.core.understanding import Understood
 from ginbot.db.models import ChatUser, ConversationState
 
@@ -76,6 +76,25 @@ class Turn:
     def agency_name(self, agency: AgencyInfo) -> str:
         """The agency as the person reads it: its English name in English, when the list has one."""
         return agency.name_en if self.language == "en" and agency.name_en else agency.name_th
+
+    def dates_card(self, agency: AgencyInfo | None, cohort: CohortInfo, *, key_date: date) -> Card:
+        """The "your dates" card: agency, cohort, migration day, last v8 day, how far away the date asked
+        about is, and buttons for the install guide and reminders (in the turn's language)."""
+        label = self.content.card_labels("dates_card")
+        values = self.date_values(agency, cohort, key_date=key_date)
+        until = "until_last_v8" if key_date == cohort.last_v8_date else "until_migration"
+        fields = [
+            CardField(label["cohort"], str(cohort.number)),
+            CardField(label["migration"], values["migration"]),
+            CardField(label["last_v8"], values["last_v8"]),
+            CardField(label[until], values["when"]),
+        ]
+        return Card(
+            title=label["title"],
+            subtitle=values["agency"] or f"{label['cohort']} {cohort.number}",
+            fields=tuple(fields),
+            buttons=self.content.actions("dates"),
+        )
 
     def saved_agency(self) -> AgencyInfo | None:
         return self.catalog.agencies.get(self.user.agency_id) if self.user.agency_id else None

@@ -10,6 +10,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ginbot.channels.registry import REGISTRY
 from ginbot.settings import Settings
 
 EXIT_USAGE = 2
@@ -20,7 +21,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "broadcast", help="queue a staff announcement (prints recipient count and broadcast id)"
     )
     bc.add_argument("--to", help="all | cohort:N | agency:ID")
-    bc.add_argument("--channel", choices=["line", "telegram"], help="only this channel")
+    bc.add_argument("--channel", choices=list(REGISTRY.push_names()), help="only this channel")
     bc.add_argument("--at", help="send at this ISO time (default now; without an offset: Bangkok time)")
     bc.add_argument("--dry-run", action="store_true", help="count the recipients, queue nothing")
     bc.add_argument("--status", type=int, metavar="ID", help="print the delivery report of broadcast ID")

@@ -115,11 +115,12 @@ async def _screen(session: AsyncSession, ids: Sequence[int], now: datetime) -> l
     return keep
 
 
-async def claim_telegram(
-    session: AsyncSession, now: datetime, *, lease_s: float, limit: int
+async def claim_rows(
+    session: AsyncSession, channel: str, now: datetime, *, lease_s: float, limit: int
 ) -> list[Claimed]:
+    """Claim up to ``limit`` rows of a channel that sends one request per person."""
     now = utc(now)
-    keep = await _screen(session, await _lock_ids(session, "telegram", now, limit), now)
+    keep = await _screen(session, await _lock_ids(session, channel, now, limit), now)
     if not keep:
         return []
     claimed_ids = set(
@@ -140,6 +141,10 @@ async def claim_telegram(
         ).all()
     )
     return [c for c in keep if c.id in claimed_ids]
+
+
+async def claim_telegram(session: AsyncSession, now: datetime, *, lease_s: float, limit: int) -> list[Claimed]:
+    return await claim_rows(session, "telegram", now, lease_s=lease_s, limit=limit)
 
 
 async def _batch_details(session: AsyncSession, batch: LineBatch) -> ClaimedBatch:
@@ -163,9 +168,13 @@ async def _batch_details(session: AsyncSession, batch: LineBatch) -> ClaimedBatc
 
 
 async def claim_line_batch(
-    session: AsyncSession, now: datetime, *, lease_s: float, size: int
+    session: AsyncSession, now: datetime, *, lease_s: float, size: int, channel: str = "line"
 ) -> ClaimedBatch | None:
-    """An existing batch due for (re)sending, else a new batch formed from queued LINE rows of one broadcast."""
+    """An existing batch due for (re)sending, else a new batch formed from queued rows of one broadcast, for
+    a channel whose requests carry many people under one retry key (LINE's multicast).
+
+    The batch table has no channel column: it serves the one multicast channel there is (LINE).
+    """
     now = utc(now)
     lease_until = now + timedelta(seconds=lease_s)
     batch = await session.scalar(
@@ -187,7 +196,7 @@ async def claim_line_batch(
             await session.refresh(batch)
             return await _batch_details(session, batch)
     unbatched = and_(
-        OutboxRow.channel == "line",
+        OutboxRow.channel == channel,
         OutboxRow.status == "queued",
         OutboxRow.line_batch_id.is_(None),
         OutboxRow.next_attempt_at <= now,
@@ -199,7 +208,7 @@ async def claim_line_batch(
         return None
     # A LINE multicast carries one text, so a batch never mixes broadcasts.
     ids = await _lock_ids(
-        session, "line", now, size, OutboxRow.line_batch_id.is_(None), OutboxRow.broadcast_id == broadcast_id
+        session, channel, now, size, OutboxRow.line_batch_id.is_(None), OutboxRow.broadcast_id == broadcast_id
     )
     keep = [c.id for c in await _screen(session, ids, now)]
     if not keep:

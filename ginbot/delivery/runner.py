@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from ginbot.channels.registry import PushTransport
 from ginbot.core.clock import Clock
+from ginbot.core.messages import Channel
 from ginbot.db.models import OutboxRow
 from ginbot.db.session import Database
 from ginbot.delivery.planner import plan_once
 from ginbot.delivery.policy import PolicyError, ReminderPolicy, load_policy
 from ginbot.delivery.sender import Sender, SenderConfig
-from ginbot.delivery.transports import LineTransport, TelegramTransport, close_transports, open_transports
+from ginbot.delivery.transports import close_transports, open_transports
 from ginbot.observability import metrics
 from ginbot.settings import Settings
 
@@ -57,8 +59,9 @@ class DeliveryRunner:
         settings: Settings,
         db: Database,
         *,
-        line: LineTransport | None = None,
-        telegram: TelegramTransport | None = None,
+        line: PushTransport | None = None,
+        telegram: PushTransport | None = None,
+        transports: Mapping[str, PushTransport] | None = None,
         now: Callable[[], datetime] | None = None,
         plan: bool = True,
     ) -> None:
@@ -66,8 +69,13 @@ class DeliveryRunner:
         self.db = db
         self.now = now or clock_for(settings)
         self.plan = plan
-        self._line, self._telegram = line, telegram
-        self._owned: tuple[object, ...] = ()
+        # Injected transports (tests); otherwise one per configured push channel, opened in the background.
+        self._transports: dict[str, PushTransport] = dict(transports or {})
+        if line is not None:
+            self._transports[Channel.LINE] = line
+        if telegram is not None:
+            self._transports[Channel.TELEGRAM] = telegram
+        self._owned: tuple[PushTransport, ...] = ()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._policy: ReminderPolicy | None = None
@@ -78,22 +86,12 @@ class DeliveryRunner:
         self._tasks.append(asyncio.create_task(self._main(), name="ginbot-delivery"))
 
     async def _open(self) -> None:
-        s = self.settings
-        if self._line is not None or self._telegram is not None:
+        if self._transports:
             return  # injected (tests)
         delay_s = 1.0
         while not self._stop.is_set():
             try:
-                line, telegram = await open_transports(
-                    line_token=s.line_channel_access_token.get_secret_value()
-                    if s.line_channel_access_token
-                    else None,
-                    line_host=s.line_api_base,
-                    telegram_token=s.telegram_token.get_secret_value() if s.telegram_token else None,
-                    telegram_base_url=s.telegram_api_base,
-                    timeout_s=s.send_timeout_s,
-                    pool_size=s.sender_concurrency,
-                )
+                opened = await open_transports(self.settings)
             except Exception as exc:
                 log.warning("delivery: cannot reach the platforms yet (%s); retrying in %.0f s", exc, delay_s)
                 try:
@@ -102,7 +100,7 @@ class DeliveryRunner:
                     pass
                 delay_s = min(60.0, delay_s * 2)
                 continue
-            self._line, self._telegram, self._owned = line, telegram, (line, telegram)
+            self._transports, self._owned = opened, tuple(opened.values())
             return
 
     async def _main(self) -> None:
@@ -112,8 +110,7 @@ class DeliveryRunner:
         await self._open()
         self.sender = Sender(
             self.db,
-            line=self._line,
-            telegram=self._telegram,
+            transports=self._transports,
             config=SenderConfig.from_settings(self.settings),
             now=self.now,
         )

@@ -1,4 +1,7 @@
-"""The sender: claim -> send -> record, one small batch at a time, per channel.
+"""The sender: claim -> send -> record, one small batch at a time, per registered push channel.
+
+Channels come from ginbot.channels.registry: one whose requests carry one person (Telegram) is sent row by
+row; one whose requests carry many under a retry key (LINE's multicast) is sent batch by batch.
 
 Each Telegram batch is committed as soon as its sends finish, so a kill -9 can duplicate at most the rows
 of one claimed batch (``sender_batch_size``); those rows are flagged ``possibly_duplicated`` when the next
@@ -11,15 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from ginbot.channels.registry import REGISTRY, PushTransport, Registry
+from ginbot.core.messages import Channel, Reply
 from ginbot.db.session import Database
 from ginbot.delivery import outbox
 from ginbot.delivery.outcomes import Outcome, SendError, next_step
 from ginbot.delivery.ratelimit import RateLimiter
-from ginbot.delivery.transports import LineTransport, TelegramTransport
 from ginbot.observability import metrics
 from ginbot.settings import Settings
 
@@ -77,20 +81,61 @@ class Sender:
         self,
         db: Database,
         *,
-        line: LineTransport | None,
-        telegram: TelegramTransport | None,
+        line: PushTransport | None = None,
+        telegram: PushTransport | None = None,
+        transports: Mapping[str, PushTransport] | None = None,
         config: SenderConfig,
         now: Callable[[], datetime] = _utcnow,
         rng: random.Random | None = None,
+        registry: Registry = REGISTRY,
     ) -> None:
         self.db = db
-        self.line = line
-        self.telegram = telegram
+        self.registry = registry
+        # Channel name -> transport; ``line=``/``telegram=`` are the wave-1 spelling of the same thing.
+        self.transports: dict[str, PushTransport] = dict(transports or {})
+        if line is not None:
+            self.transports[Channel.LINE] = line
+        if telegram is not None:
+            self.transports[Channel.TELEGRAM] = telegram
         self.config = config
         self.now = now
         self.rng = rng or random.Random()
         self.telegram_limiter = RateLimiter(config.telegram_rate_per_s, config.telegram_per_chat_interval_s)
         self.line_limiter = RateLimiter(config.line_requests_per_s)
+        # Channels without a configured limit are not limited here (their platform is ours to know).
+        self.limiters: dict[str, RateLimiter] = {Channel.TELEGRAM: self.telegram_limiter, Channel.LINE: self.line_limiter}
+
+    @property
+    def line(self) -> PushTransport | None:
+        return self.transports.get(Channel.LINE)
+
+    @line.setter
+    def line(self, transport: PushTransport) -> None:
+        self.transports[Channel.LINE] = transport
+
+    @property
+    def telegram(self) -> PushTransport | None:
+        return self.transports.get(Channel.TELEGRAM)
+
+    @telegram.setter
+    def telegram(self, transport: PushTransport) -> None:
+        self.transports[Channel.TELEGRAM] = transport
+
+    def channels(self) -> list[str]:
+        """Registered push channels this sender has a transport for, in registration order."""
+        return [name for name in self.registry.push_names() if name in self.transports]
+
+    def _multicast(self, channel: str) -> bool:
+        return channel in self.registry and self.registry.get(channel).recipients_per_request > 1
+
+    async def batch(self, channel: str) -> int:
+        """Claim and send one batch of ``channel``; return how many recipients it had."""
+        return await (self._multicast_batch(channel) if self._multicast(channel) else self._rows_batch(channel))
+
+    async def _acquire(self, channel: str, chat_id: str | None = None) -> None:
+        limiter = self.limiters.get(channel)
+        if limiter is not None:
+            await limiter.acquire(chat_id)
 
     def _step(self, exc: SendError | None, attempts: int) -> tuple[str, float, bool]:
         outcome = Outcome.SENT if exc is None else exc.outcome
@@ -105,16 +150,19 @@ class Sender:
         )
         return step.status, step.delay_s, step.count_attempt
 
-    # --- Telegram ---------------------------------------------------------------------------------------
+    # --- one request per person (Telegram) ---------------------------------------------------------------
 
     async def telegram_batch(self) -> int:
         """Claim and send one batch of Telegram rows; return how many rows were claimed."""
-        if self.telegram is None:
+        return await self._rows_batch(Channel.TELEGRAM)
+
+    async def _rows_batch(self, channel: str) -> int:
+        transport = self.transports.get(channel)
+        if transport is None:
             return 0
-        transport = self.telegram
         async with self.db.session() as session:
-            claimed = await outbox.claim_telegram(
-                session, self.now(), lease_s=self.config.lease_s, limit=self.config.batch_size
+            claimed = await outbox.claim_rows(
+                session, channel, self.now(), lease_s=self.config.lease_s, limit=self.config.batch_size
             )
         if not claimed:
             return 0
@@ -125,7 +173,7 @@ class Sender:
         async def one(row: outbox.Claimed) -> None:
             async with gate:
                 if not paused_until:
-                    await self.telegram_limiter.acquire(row.chat_id)
+                    await self._acquire(channel, row.chat_id)
                 if paused_until:
                     # Flood control hit: hand the rest back instead of holding them past their lease.
                     results.append(
@@ -137,18 +185,20 @@ class Sender:
                 error: SendError | None = None
                 try:
                     await asyncio.wait_for(
-                        transport.send_text(row.chat_id, row.text), self.config.send_timeout_s
+                        transport.send([row.chat_id], Reply(row.text), f"row-{row.id}"), self.config.send_timeout_s
                     )
                 except SendError as exc:
                     error = exc
                 except TimeoutError:
                     error = SendError(Outcome.RETRY, f"timed out after {self.config.send_timeout_s} s")
                 except Exception as exc:  # a bug or an unexpected SDK error must not lose the row
-                    log.exception("telegram send failed unexpectedly")
+                    log.exception("%s send failed unexpectedly", channel)
                     error = SendError(Outcome.RETRY, f"unexpected: {exc!r}"[:300])
                 status, delay_s, count = self._step(error, row.attempts)
                 if error is not None and error.outcome is Outcome.RATE_LIMITED and error.retry_after_s:
-                    self.telegram_limiter.pause(error.retry_after_s)
+                    limiter = self.limiters.get(channel)
+                    if limiter is not None:
+                        limiter.pause(error.retry_after_s)
                     paused_until.append(self.now() + timedelta(seconds=error.retry_after_s))
                 results.append(
                     outbox.RowResult(
@@ -170,18 +220,23 @@ class Sender:
             async with self.db.session() as session:
                 await outbox.record_results(session, results, self.now())
             for result in results:
-                count_recorded("telegram", result.status, result.count_attempt)
+                count_recorded(channel, result.status, result.count_attempt)
         return len(claimed)
 
-    # --- LINE -------------------------------------------------------------------------------------------
+    # --- many people per request (LINE multicast) --------------------------------------------------------
 
     async def line_batch(self) -> int:
         """Claim and send one LINE multicast; return how many recipients it had."""
-        if self.line is None:
+        return await self._multicast_batch(Channel.LINE)
+
+    async def _multicast_batch(self, channel: str) -> int:
+        transport = self.transports.get(channel)
+        if transport is None:
             return 0
+        size = min(self.config.line_multicast_size, self.registry.get(channel).recipients_per_request)
         async with self.db.session() as session:
             batch = await outbox.claim_line_batch(
-                session, self.now(), lease_s=self.config.lease_s, size=self.config.line_multicast_size
+                session, self.now(), lease_s=self.config.lease_s, size=size, channel=channel
             )
         if batch is None:
             return 0
@@ -189,18 +244,18 @@ class Sender:
             async with self.db.session() as session:
                 await outbox.record_batch(session, batch, status="sent", now=self.now())
             return 0
-        await self.line_limiter.acquire()
+        await self._acquire(channel)
         error: SendError | None = None
         try:
             await asyncio.wait_for(
-                self.line.multicast(batch.user_ids, batch.text, batch.retry_key), self.config.send_timeout_s
+                transport.send(batch.user_ids, Reply(batch.text), batch.retry_key), self.config.send_timeout_s
             )
         except SendError as exc:
             error = exc
         except TimeoutError:
             error = SendError(Outcome.RETRY, f"timed out after {self.config.send_timeout_s} s")
         except Exception as exc:
-            log.exception("LINE multicast failed unexpectedly")
+            log.exception("%s multicast failed unexpectedly", channel)
             error = SendError(Outcome.RETRY, f"unexpected: {exc!r}"[:300])
         status, delay_s, count = self._step(error, batch.attempts)
         if status == "blocked":  # LINE has no per-person 403 in a multicast; never expected
@@ -215,7 +270,7 @@ class Sender:
                 next_attempt_at=self.now() + timedelta(seconds=delay_s) if status == "queued" else None,
                 count_attempt=count,
             )
-        count_recorded("line", status, count, recipients=len(batch.user_ids))
+        count_recorded(channel, status, count, recipients=len(batch.user_ids))
         return len(batch.user_ids)
 
     # --- loops ------------------------------------------------------------------------------------------
@@ -224,14 +279,22 @@ class Sender:
         """Send until nothing is due (tests, `--once` style runs); return rows handled."""
         total = 0
         while True:
-            handled = await self.line_batch() + await self.telegram_batch()
+            handled = 0
+            for channel in self.channels():
+                handled += await self.batch(channel)
             total += handled
             if handled == 0:
                 return total
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Both channels side by side until ``stop`` is set; a batch in progress is always finished."""
-        await asyncio.gather(self._loop(self.line_batch, stop), self._loop(self.telegram_batch, stop))
+        """Every channel side by side until ``stop`` is set; a batch in progress is always finished."""
+        await asyncio.gather(*(self._loop(self._batch_of(channel), stop) for channel in self.channels()))
+
+    def _batch_of(self, channel: str) -> Callable[[], Awaitable[int]]:
+        async def one() -> int:
+            return await self.batch(channel)
+
+        return one
 
     async def _loop(self, one_batch: Callable[[], Awaitable[int]], stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -8,10 +8,17 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ginbot.channels.registry import REGISTRY
 from ginbot.db.models import Agency, ChatUser, Cohort
 
-# Only these channels can start a conversation (push); web and console users are reached when they visit.
-PUSH_CHANNELS = ("line", "telegram")
+
+def push_channels() -> tuple[str, ...]:
+    """Channels that can start a conversation (push); web and console users are reached when they visit."""
+    return REGISTRY.push_names()
+
+
+# The built-in push channels (wave-1 name); push_channels() includes any registered since.
+PUSH_CHANNELS = push_channels()
 
 
 class TargetError(ValueError):
@@ -44,8 +51,8 @@ def parse_target(spec: str) -> Target:
 def parse_channel(channel: str | None) -> str | None:
     if channel is None or channel == "":
         return None
-    if channel not in PUSH_CHANNELS:
-        raise TargetError(f"unknown channel {channel!r}: use {' or '.join(PUSH_CHANNELS)}")
+    if channel not in push_channels():
+        raise TargetError(f"unknown channel {channel!r}: use {' or '.join(push_channels())}")
     return channel
 
 
@@ -70,7 +77,7 @@ def recipient_condition(
     parts: list[ColumnElement[bool]] = [
         ChatUser.subscribed.is_(True),
         ChatUser.blocked.is_(False),
-        ChatUser.channel.in_([channel] if channel else PUSH_CHANNELS),
+        ChatUser.channel.in_([channel] if channel else push_channels()),
     ]
     if language == "en":
         parts.append(ChatUser.language == "en")

@@ -1,4 +1,5 @@
-"""How the sender reaches each platform: one small Protocol per channel, implemented with the real SDKs.
+"""How the sender reaches each platform: ``PushTransport`` (ginbot.channels.registry), implemented with the
+real SDKs. Each renders the reply as its channel's adapter does (LINE messages, Telegram text + keyboard).
 
 Tests pass the same SDK classes pointed at local stub servers, or in-memory fakes that satisfy the Protocol.
 Every failure leaves here as ``SendError`` with an ``Outcome``; SDK exception types stay inside this file.
@@ -8,21 +9,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Protocol
 
 import aiohttp
 
+from ginbot.channels.registry import REGISTRY, PushTransport, Registry
+from ginbot.core.messages import Reply
 from ginbot.delivery.outcomes import Outcome, SendError, classify_line_status, retry_after_seconds
+from ginbot.settings import Settings
 
-
-class LineTransport(Protocol):
-    async def multicast(self, user_ids: Sequence[str], text: str, retry_key: str) -> None:
-        """Send one text to up to 500 LINE users; raise SendError on anything but success."""
-
-
-class TelegramTransport(Protocol):
-    async def send_text(self, chat_id: str, text: str) -> None:
-        """Send one text to one chat; raise SendError on anything but success."""
+# Wave-1 names: every push transport now has the one shape.
+LineTransport = PushTransport
+TelegramTransport = PushTransport
 
 
 class LineSdkTransport:
@@ -35,10 +32,14 @@ class LineSdkTransport:
         self._api = AsyncMessagingApi(self._client)
         self._timeout_s = timeout_s
 
-    async def multicast(self, user_ids: Sequence[str], text: str, retry_key: str) -> None:
-        from linebot.v3.messaging import ApiException, MulticastRequest, TextMessage
+    async def send(self, recipients: Sequence[str], reply: Reply, retry_key: str) -> None:
+        """One multicast to up to 500 LINE users; a reply longer than five messages is cut to five."""
+        from linebot.v3.messaging import ApiException, MulticastRequest
 
-        request = MulticastRequest(to=list(user_ids), messages=[TextMessage(text=text)])  # type: ignore[call-arg]
+        from ginbot.channels.line_convert import LINE_MESSAGES_PER_REQUEST, to_line_messages
+
+        messages = to_line_messages([reply])[:LINE_MESSAGES_PER_REQUEST]
+        request = MulticastRequest(to=list(recipients), messages=messages)  # type: ignore[call-arg, arg-type]
         try:
             # The SDK's default timeout is 300 s and it never retries: both are ours to decide.
             await self._api.multicast(request, x_line_retry_key=retry_key, _request_timeout=self._timeout_s)
@@ -62,6 +63,8 @@ class TelegramBotTransport:
         from telegram import Bot
         from telegram.request import HTTPXRequest
 
+        from ginbot.channels.telegram_convert import ButtonTexts
+
         request = HTTPXRequest(
             connection_pool_size=pool_size,
             read_timeout=timeout_s,
@@ -69,17 +72,22 @@ class TelegramBotTransport:
             connect_timeout=timeout_s,
         )
         self._bot = Bot(token, base_url=base_url, request=request)
+        self._buttons = ButtonTexts()
 
     async def start(self) -> None:
         await self._bot.initialize()
 
-    async def send_text(self, chat_id: str, text: str) -> None:
+    async def send(self, recipients: Sequence[str], reply: Reply, retry_key: str) -> None:
+        """One chat (Telegram has no multicast); the retry key means nothing to Telegram."""
         from telegram import error
 
+        from ginbot.channels.telegram_convert import to_telegram_messages
+
+        (chat_id,) = recipients
+        chat: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
         try:
-            await self._bot.send_message(
-                chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id, text=text
-            )
+            for text, markup, parse_mode in to_telegram_messages([reply], self._buttons):
+                await self._bot.send_message(chat_id=chat, text=text, reply_markup=markup, parse_mode=parse_mode)
         except error.RetryAfter as exc:
             wait_s = retry_after_seconds(exc.retry_after)  # an int now, a timedelta with PTB_TIMEDELTA
             raise SendError(Outcome.RATE_LIMITED, f"Telegram 429: retry after {wait_s} s", wait_s) from None
@@ -97,28 +105,17 @@ class TelegramBotTransport:
         await self._bot.shutdown()
 
 
-async def open_transports(
-    *,
-    line_token: str | None,
-    line_host: str,
-    telegram_token: str | None,
-    telegram_base_url: str,
-    timeout_s: float,
-    pool_size: int,
-) -> tuple[LineSdkTransport | None, TelegramBotTransport | None]:
-    line = LineSdkTransport(line_token, line_host, timeout_s=timeout_s) if line_token else None
-    telegram = None
-    if telegram_token:
-        telegram = TelegramBotTransport(
-            telegram_token, telegram_base_url, timeout_s=timeout_s, pool_size=pool_size
-        )
-        try:
-            await telegram.start()
-        except Exception:
-            if line is not None:
-                await line.close()
-            raise
-    return line, telegram
+async def open_transports(settings: Settings, registry: Registry = REGISTRY) -> dict[str, PushTransport]:
+    """A push transport for every registered push channel configured in ``settings``, by channel name."""
+    opened: dict[str, PushTransport] = {}
+    try:
+        for spec in registry:
+            if spec.push and spec.open_push is not None and spec.enabled(settings):
+                opened[spec.name] = await spec.open_push(settings)
+    except Exception:
+        await close_transports(*opened.values())
+        raise
+    return opened
 
 
 async def close_transports(*transports: object) -> None:

@@ -31,6 +31,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from ginbot.channels.registry import REGISTRY as CHANNELS_REGISTRY
 from ginbot.core.messages import IncomingMessage
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 
 # Channels that receive and send messages; pre-creating their series makes a quiet channel read 0
 # (rather than "no data") so rate() and alerts work from the first scrape.
-CHANNELS = ("line", "telegram", "web")
+CHANNELS = CHANNELS_REGISTRY.chat_names()
 DELIVERY_OUTCOMES = ("sent", "failed", "blocked", "retried")
 REJECTION_REASONS = ("bad_signature", "bad_secret", "malformed", "too_large", "shutting_down")
 
@@ -115,13 +116,13 @@ too_large) and by the shutdown gate (shutting_down)."""
 
 
 def _prime() -> None:
-    for channel in CHANNELS:
+    for channel in CHANNELS_REGISTRY.chat_names():
         MESSAGES_RECEIVED.labels(channel)
         FALLBACKS.labels(channel)
         REPLY_LATENCY.labels(channel)
         for outcome in DELIVERY_OUTCOMES:
             DELIVERIES.labels(channel, outcome)
-    for channel in ("line", "telegram"):
+    for channel in CHANNELS_REGISTRY.webhook_channels().values():
         for reason in REJECTION_REASONS:
             WEBHOOK_REJECTIONS.labels(channel, reason)
     try:
@@ -178,7 +179,7 @@ async def refresh() -> None:
         OUTBOX_QUEUED.clear()
         return
     OUTBOX_QUEUED.clear()
-    for channel in ("line", "telegram"):
+    for channel in CHANNELS_REGISTRY.push_names():
         OUTBOX_QUEUED.labels(channel).set(0)
     for channel, count in depth.items():
         OUTBOX_QUEUED.labels(channel).set(count)

@@ -1,4 +1,8 @@
-"""create_app(settings): one aiohttp application whose startup and cleanup own every long-lived client."""
+"""create_app(settings): one aiohttp application whose startup and cleanup own every long-lived client.
+
+The composition root of the web side: it alone imports every web module; they share state through the
+typed keys in ginbot.web.keys.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,15 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from ginbot.channels.registry import REGISTRY
 from ginbot.core.messages import MessageHandler
 from ginbot.db.session import Database
 from ginbot.observability import http as observability_http
 from ginbot.settings import Settings
 from ginbot.web import admin, lifecycle, templates, webchat, webhooks
+from ginbot.web.keys import BOT_KEY, CHANNELS_KEY, DB_KEY, SETTINGS_KEY
 
-SETTINGS_KEY = web.AppKey("settings", Settings)
-DB_KEY = web.AppKey("db", Database)
-BOT_KEY = web.AppKey("bot", MessageHandler)
+__all__ = ["BOT_KEY", "CHANNELS_KEY", "DB_KEY", "SETTINGS_KEY", "create_app"]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -24,8 +28,8 @@ async def healthz(request: web.Request) -> web.Response:
     body = {
         "status": "ok" if database_ok else "degraded",
         "database": database_ok,
-        "channels": {"line": settings.line_enabled, "telegram": settings.telegram_enabled, "web": True},
-        "channel_status": request.app[webhooks.CHANNELS_KEY].status(),
+        "channels": {spec.name: spec.enabled(settings) for spec in REGISTRY if spec.name != "console"},
+        "channel_status": request.app[CHANNELS_KEY].status(),
     }
     return web.json_response(body, status=200 if database_ok else 503)
 
@@ -78,7 +82,7 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
 
     settings, db = app[SETTINGS_KEY], app[DB_KEY]
     report_outbox_depth(db)
-    telegram = app[webhooks.CHANNELS_KEY].telegram
+    telegram = app[CHANNELS_KEY].telegram
     if telegram is not None and settings.telegram_staff_ids:
         telegram.staff = StaffBroadcasts(db, settings.telegram_staff_ids)
     runner = DeliveryRunner(settings, db) if settings.run_sender else None

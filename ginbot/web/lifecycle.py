@@ -19,12 +19,14 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from ginbot.channels.registry import REGISTRY
 from ginbot.observability import metrics
 
 log = logging.getLogger(__name__)
 
-# Paths whose refusals are counted as webhook rejections, by channel.
-WEBHOOK_CHANNELS = {"/line/webhook": "line", "/telegram/webhook": "telegram"}
+# Paths whose refusals are counted as webhook rejections, by channel (the built-in ones; the gate asks the
+# registry, so a channel registered later is counted too).
+WEBHOOK_CHANNELS = REGISTRY.webhook_channels()
 # Still answered while stopping: scrapes are harmless and show the shutdown in progress.
 ALWAYS_SERVED = frozenset({"/metrics"})
 RETRY_AFTER_S = 5
@@ -43,7 +45,7 @@ LIFECYCLE_KEY = web.AppKey("lifecycle", Lifecycle)
 @web.middleware
 async def shutdown_gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.app[LIFECYCLE_KEY].stopping and request.path not in ALWAYS_SERVED:
-        channel = WEBHOOK_CHANNELS.get(request.path)
+        channel = REGISTRY.webhook_channels().get(request.path)
         if channel is not None:
             metrics.count_rejection(channel, "shutting_down")
         raise web.HTTPServiceUnavailable(

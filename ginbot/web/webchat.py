@@ -12,7 +12,9 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from ginbot.core.messages import Channel, IncomingMessage, Kind, Reply
+from ginbot.channels.jsonform import replies_json
+from ginbot.core.messages import Channel, IncomingMessage, Kind
+from ginbot.web.keys import BOT_KEY
 
 # The browser makes up its own id (stored in localStorage); only safe, bounded ids are accepted.
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -23,21 +25,12 @@ def _thai_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-def replies_json(replies: list[Reply]) -> list[dict[str, Any]]:
-    return [
-        {"text": r.text, "quick_replies": [{"label": q.label, "text": q.text} for q in r.quick_replies]}
-        for r in replies
-    ]
-
-
 @aiohttp_jinja2.template("chat.html")
 async def page(request: web.Request) -> dict[str, Any]:
     return {}
 
 
 async def api_chat(request: web.Request) -> web.Response:
-    from ginbot.web.app import BOT_KEY
-
     try:
         body = await request.json()
     except ValueError:

@@ -18,20 +18,22 @@ import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from aiohttp import web
 
 from ginbot.channels.intake import prune_processed_events
-from ginbot.channels.line import BadSignature, LineChannel
-from ginbot.channels.telegram import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
-from ginbot.channels.telegram import TelegramChannel
+from ginbot.channels.line import BadSignature
+from ginbot.channels.registry import REGISTRY, ReceiverDeps
 from ginbot.core.messages import IncomingMessage, Reply
 from ginbot.db.session import Database
 from ginbot.observability import metrics
 from ginbot.settings import Settings, SettingsError
 from ginbot.web.background import BackgroundTasks, ShuttingDown
+from ginbot.web.channels import Channels
+from ginbot.web.keys import BOT_KEY, CHANNELS_KEY, DB_KEY, SETTINGS_KEY
+
+__all__ = ["CHANNELS_KEY", "Channels", "install", "line_webhook", "telegram_webhook"]
 
 log = logging.getLogger(__name__)
 
@@ -46,25 +48,6 @@ DRAIN_TIMEOUT_S = 8.0
 PRUNE_INTERVAL_S = 6 * 3600
 # Telegram's rule for secret_token: 1–256 characters of A-Z, a-z, 0-9, _ and -.
 _SECRET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-
-
-@dataclass
-class Channels:
-    """The chat-platform adapters the server runs; filled in at startup."""
-
-    tasks: BackgroundTasks
-    line: LineChannel | None = None
-    telegram: TelegramChannel | None = None
-
-    def status(self) -> dict[str, str]:
-        """Per platform: "off" (not configured), "starting", "ready", or "failed: …"."""
-        return {
-            "line": "off" if self.line is None else ("ready" if self.line.ready else "starting"),
-            "telegram": "off" if self.telegram is None else self.telegram.status,
-        }
-
-
-CHANNELS_KEY = web.AppKey("channels", Channels)
 
 
 def check_settings(settings: Settings) -> None:
@@ -86,19 +69,19 @@ def check_settings(settings: Settings) -> None:
 
 
 def install(app: web.Application) -> Channels:
-    """Mount the webhook routes and own the SDK clients.
+    """Mount every registered channel's webhook route and own the channels' receiving clients.
 
     Call after the database's and the bot's cleanup contexts: cleanup runs in reverse, so the background
     replies drain and the SDK clients close before the database does.
     """
-    from ginbot.web.app import SETTINGS_KEY
-
     settings = app[SETTINGS_KEY]
     check_settings(settings)
     channels = Channels(BackgroundTasks())
     app[CHANNELS_KEY] = channels
-    app.router.add_post(LINE_WEBHOOK_PATH, line_webhook)
-    app.router.add_post(TELEGRAM_WEBHOOK_PATH, telegram_webhook)
+    for spec in REGISTRY:
+        handler = spec.webhook_handler()
+        if spec.webhook_path and handler is not None:
+            app.router.add_post(spec.webhook_path, handler)
     app.cleanup_ctx.append(_channel_clients)
     app.on_shutdown.append(_stop_receiving)
     return channels
@@ -111,43 +94,43 @@ class _AppBot:
         self._app = app
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
-        from ginbot.web.app import BOT_KEY
-
         replies: list[Reply] = await self._app[BOT_KEY].handle(message)
         return replies
 
 
 async def _channel_clients(app: web.Application) -> AsyncIterator[None]:
-    from ginbot.web.app import DB_KEY, SETTINGS_KEY
-
     settings, db, channels = app[SETTINGS_KEY], app[DB_KEY], app[CHANNELS_KEY]
-    bot = _AppBot(app)
-    if settings.line_enabled:
-        channels.line = LineChannel.from_settings(settings, bot, db)
-        await channels.line.start()
-    if settings.telegram_enabled:
-        channels.telegram = TelegramChannel.from_settings(settings, bot, db, channels.tasks.spawn)
-        channels.telegram.start_in_background()
+    deps = ReceiverDeps(settings, _AppBot(app), db, channels.tasks.spawn)
+    try:
+        for spec in channels.registry:
+            if spec.receiver is not None and spec.enabled(settings):
+                receiver = spec.receiver(deps)
+                channels.receivers[spec.name] = receiver
+                await receiver.open()
+    except BaseException:
+        await _close_receivers(channels)
+        raise
     pruner = asyncio.create_task(_prune_periodically(db), name="prune-processed-events")
     try:
         yield
     finally:
         pruner.cancel()
         await asyncio.gather(pruner, return_exceptions=True)
-        if channels.telegram is not None:
-            await channels.telegram.stop_receiving()
+        for receiver in channels.receivers.values():
+            await receiver.stop_receiving()
         await channels.tasks.close(DRAIN_TIMEOUT_S)
-        if channels.telegram is not None:
-            await channels.telegram.close()
-        if channels.line is not None:
-            await channels.line.close()
+        await _close_receivers(channels)
+
+
+async def _close_receivers(channels: Channels) -> None:
+    for receiver in reversed(list(channels.receivers.values())):
+        await receiver.close()
 
 
 async def _stop_receiving(app: web.Application) -> None:
     # on_shutdown runs before the cleanup contexts: stop polling so the drain sees no new work.
-    telegram = app[CHANNELS_KEY].telegram
-    if telegram is not None:
-        await telegram.stop_receiving()
+    for receiver in app[CHANNELS_KEY].receivers.values():
+        await receiver.stop_receiving()
 
 
 async def _prune_periodically(db: Database) -> None:
@@ -193,8 +176,6 @@ async def read_limited(request: web.Request, limit: int, channel: str) -> bytes:
 
 
 async def line_webhook(request: web.Request) -> web.Response:
-    from ginbot.web.app import SETTINGS_KEY
-
     line = request.app[CHANNELS_KEY].line
     if line is None:
         raise web.HTTPNotFound(text="LINE is not configured on this server")
@@ -230,8 +211,6 @@ async def line_webhook(request: web.Request) -> web.Response:
 
 
 async def telegram_webhook(request: web.Request) -> web.Response:
-    from ginbot.web.app import SETTINGS_KEY
-
     settings = request.app[SETTINGS_KEY]
     telegram = request.app[CHANNELS_KEY].telegram
     if telegram is None or not telegram.uses_webhook:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from ginbot.core.messages import Reply
 from ginbot.db.models import ChatUser, LineBatch, OutboxRow
 from ginbot.db.session import Database
 from ginbot.delivery.announce import announce
@@ -221,11 +222,14 @@ class LostResponse:
         self.real = real
         self.lost = 1
 
-    async def multicast(self, user_ids: Sequence[str], text: str, retry_key: str) -> None:
-        await self.real.multicast(user_ids, text, retry_key)
+    async def send(self, recipients: Sequence[str], reply: Reply, retry_key: str) -> None:
+        await self.real.send(recipients, reply, retry_key)
         if self.lost:
             self.lost -= 1
             raise SendError(Outcome.RETRY, "timed out")
+
+    async def close(self) -> None:
+        pass
 
 
 async def test_line_lost_response_is_not_sent_twice(sqlite_db: Database, platforms: Platforms) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from ginbot.core.messages import Reply
 from ginbot.db.models import OutboxRow
 from ginbot.db.session import Database
 from ginbot.delivery.announce import announce
@@ -23,20 +24,27 @@ class RecordingLine:
     def __init__(self, received: Counter[str], keys: list[str]) -> None:
         self.received, self.keys = received, keys
 
-    async def multicast(self, user_ids: Sequence[str], text: str, retry_key: str) -> None:
+    async def send(self, recipients: Sequence[str], reply: Reply, retry_key: str) -> None:
         await asyncio.sleep(0.005)  # a network round trip, so the workers really overlap
         self.keys.append(retry_key)
-        self.received.update(user_ids)
+        self.received.update(recipients)
+
+    async def close(self) -> None:
+        pass
 
 
 class RecordingTelegram:
     def __init__(self, received: Counter[str], by_worker: Counter[str], name: str) -> None:
         self.received, self.by_worker, self.name = received, by_worker, name
 
-    async def send_text(self, chat_id: str, text: str) -> None:
+    async def send(self, recipients: Sequence[str], reply: Reply, retry_key: str) -> None:
         await asyncio.sleep(0.001)
+        (chat_id,) = recipients
         self.received[chat_id] += 1
         self.by_worker[self.name] += 1
+
+    async def close(self) -> None:
+        pass
 
 
 @pytest.mark.postgres

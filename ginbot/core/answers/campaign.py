@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from math import ceil
 
 from ginbot.core.catalog import AgencyInfo
@@ -16,12 +17,10 @@ MORE_WORDS = {"ดูต่อ", "ต่อ", "ถัดไป", "หน้า�
 
 def answer_for_agency(turn: Turn, intent: str, agency: AgencyInfo) -> Reply:
     cohort = turn.catalog.cohort_of(agency)
-    if intent == "which_cohort":
-        values = turn.date_values(agency, cohort, key_date=cohort.migration_date)
-        return turn.reply("which_cohort", **values)
     key_date = cohort.last_v8_date if intent == "last_v8_day" else cohort.migration_date
     values = turn.date_values(agency, cohort, key_date=key_date)
-    return turn.reply(f"{intent}.{values['tense']}", **values)
+    key = "which_cohort" if intent == "which_cohort" else f"{intent}.{values['tense']}"
+    return replace(turn.reply(key, **values), card=turn.dates_card(agency, cohort, key_date=key_date))
 
 
 def answer_for_cohort(turn: Turn, intent: str, number: int) -> Reply:
@@ -32,7 +31,8 @@ def answer_for_cohort(turn: Turn, intent: str, number: int) -> Reply:
         return cohort_page(turn, number, 1)
     key_date = cohort.last_v8_date if intent == "last_v8_day" else cohort.migration_date
     values = turn.date_values(None, cohort, key_date=key_date)
-    return turn.reply(f"cohort.{intent}.{values['tense']}", **values)
+    reply = turn.reply(f"cohort.{intent}.{values['tense']}", **values)
+    return replace(reply, card=turn.dates_card(None, cohort, key_date=key_date))
 
 
 def dated(turn: Turn, intent: str) -> Outcome:

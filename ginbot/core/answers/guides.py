@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ginbot.core.turn import Outcome, Turn
 
@@ -13,7 +14,7 @@ def install_v9(turn: Turn) -> Outcome:
     platform = turn.understood.platform
     if platform in PLATFORMS:
         turn.clear_pending()
-        return Outcome([turn.reply(f"install_v9.{platform}")])
+        return Outcome([replace(turn.reply(f"install_v9.{platform}"), buttons=turn.content.actions("download"))])
     turn.wait_for("platform")
     if turn.understood.mobile:
         return Outcome([turn.reply("install_v9.ask_mobile", turn.content.buttons("mobile_platforms"))])
@@ -27,13 +28,17 @@ def platform_reply(turn: Turn) -> Outcome | None:
     return None
 
 
-def fixed(key: str, with_contact: bool = False) -> Callable[[Turn], Outcome]:
-    """An answer that is one text from answers.yml (optionally with the contact-staff button)."""
+def fixed(key: str, with_contact: bool = False, actions: str | None = None) -> Callable[[Turn], Outcome]:
+    """An answer that is one text from answers.yml (optionally with the contact-staff quick reply, and the
+    buttons under ``actions.<actions>``: the download link, the helpdesk phone)."""
 
     def answer(turn: Turn) -> Outcome:
         from ginbot.core.intents import INTENTS  # the registry imports this module
 
         buttons = INTENTS.offer("contact_staff", turn.language) if with_contact else ()
-        return Outcome([turn.reply(key, buttons)])
+        reply = turn.reply(key, buttons)
+        if actions is not None:
+            reply = replace(reply, buttons=turn.content.actions(actions))
+        return Outcome([reply])
 
     return answer

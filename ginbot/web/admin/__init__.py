@@ -13,14 +13,13 @@ import logging
 from aiohttp import web
 
 from ginbot.web.admin import accounts, auth, routes, unanswered, views
+from ginbot.web.keys import DB_KEY, SETTINGS_KEY
 
 log = logging.getLogger(__name__)
 
 
 async def _bootstrap_admin(app: web.Application) -> None:
     """GINBOT_ADMIN_PASSWORD creates the ``admin`` account when there is no staff account yet."""
-    from ginbot.web.app import DB_KEY, SETTINGS_KEY
-
     password = app[SETTINGS_KEY].admin_password
     if password is None:
         return

@@ -73,7 +73,13 @@ async def _composer(
 ) -> web.Response:
     async with context.db(request).session() as session:
         cohorts, agencies = await _choices(session)
-    values = {"form": form, "errors": errors or {}, "cohorts": cohorts, "agencies": list(agencies.values())}
+    values = {
+        "form": form,
+        "errors": errors or {},
+        "cohorts": cohorts,
+        "agencies": list(agencies.values()),
+        "channel_choices": forms.channel_choices(),
+    }
     return await views.render(request, "compose.html", values, section="broadcasts", status=status)
 
 

@@ -1,7 +1,6 @@
 """Typed access to what the app holds (settings, database, bot) and to the signed-in staff member.
 
-The keys live in ginbot.web.app, which imports this package to install it; importing them lazily here
-keeps that one-way.
+The keys live in ginbot.web.keys.
 """
 
 from __future__ import annotations
@@ -17,25 +16,20 @@ from ginbot.core.messages import MessageHandler
 from ginbot.db.session import Database
 from ginbot.settings import Settings
 from ginbot.web.admin.sessions import Signed
+from ginbot.web.keys import BOT_KEY, DB_KEY, SETTINGS_KEY
 
 SIGNED_KEY = web.RequestKey("ginbot_admin_signed", Signed)
 
 
 def settings(request: web.Request) -> Settings:
-    from ginbot.web.app import SETTINGS_KEY
-
     return request.app[SETTINGS_KEY]
 
 
 def db(request: web.Request) -> Database:
-    from ginbot.web.app import DB_KEY
-
     return request.app[DB_KEY]
 
 
 def bot(request: web.Request) -> MessageHandler:
-    from ginbot.web.app import BOT_KEY
-
     return request.app[BOT_KEY]
 
 

@@ -44,8 +44,8 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     peak = max((d.total for d in days), default=0) or 1
     values: dict[str, Any] = {
         "audience": audience,
-        "channels": stats.CHANNELS,
-        "channel_totals": {c: sum(r.by_channel.get(c, 0) for r in audience) for c in stats.CHANNELS},
+        "channels": stats.channels(),
+        "channel_totals": {c: sum(r.by_channel.get(c, 0) for r in audience) for c in stats.channels()},
         "people": people,
         "reminder_rows": reminder_rows,
         "reminder_due": reminder_rows.get("queued", 0) + reminder_rows.get("sending", 0),

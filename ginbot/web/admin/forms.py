@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ginbot.delivery.targets import PUSH_CHANNELS, Target
+from ginbot.channels.registry import REGISTRY
+from ginbot.delivery.targets import Target, push_channels
 from ginbot.delivery.texts import MAX_TEXT_CHARS, text_problem
 
 TARGET_KINDS = ("all", "cohort", "agency")
@@ -131,7 +132,7 @@ def check(
     else:
         errors["target_kind"] = "เลือกผู้รับ"
     channel = form.channel or None
-    if channel is not None and channel not in PUSH_CHANNELS:
+    if channel is not None and channel not in push_channels():
         errors["channel"] = "ช่องทางไม่ถูกต้อง"
     if need_text:
         if not form.text:
@@ -163,4 +164,12 @@ def describe_target(target: Target, agency_names: Mapping[str, str]) -> str:
 
 
 def describe_channel(channel: str | None) -> str:
-    return {"line": "เฉพาะ LINE", "telegram": "เฉพาะ Telegram"}.get(channel or "", "LINE และ Telegram")
+    titles = REGISTRY.titles()
+    if channel:
+        return f"เฉพาะ {titles.get(channel, channel)}"
+    return " และ ".join(titles[name] for name in push_channels())
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    """(value, Thai label) for the composer's channel menu: every push channel, then each alone."""
+    return [("", describe_channel(None))] + [(name, describe_channel(name)) for name in push_channels()]

@@ -10,12 +10,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ginbot.channels.registry import REGISTRY
 from ginbot.db.models import Agency, Broadcast, ChatUser, MessageLog, OutboxRow
 from ginbot.delivery.policy import ReminderPolicy, due_at
 
 # Below this the dialogue's answer was a guess worth a human look, even when it was not a fallback.
 LOW_CONFIDENCE = 0.6
-CHANNELS = ("line", "telegram", "web")
+
+
+def channels() -> tuple[str, ...]:
+    """The channels people talk on, from the registry (the dashboard's columns)."""
+    return REGISTRY.chat_names()
+
+
+CHANNELS = channels()  # the built-in ones (wave-1 name)
 
 
 def needs_review() -> ColumnElement[bool]:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import aiohttp_jinja2
 from aiohttp import web
 
+from ginbot.channels.registry import REGISTRY
 from ginbot.nlu.thaidate import thai_date, thai_date_short
 from ginbot.web.admin import context, sessions
 
@@ -47,6 +48,11 @@ def number(value: int | float | None) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
 
 
+def channel_title(name: str) -> str:
+    titles = REGISTRY.titles()
+    return titles.get(name, name)
+
+
 def percent(part: int, whole: int) -> str:
     return "–" if not whole else f"{100 * part / whole:.1f}%"
 
@@ -54,7 +60,9 @@ def percent(part: int, whole: int) -> str:
 def install_filters(app: web.Application) -> None:
     env = aiohttp_jinja2.get_env(app)
     env.filters.update(th_datetime=th_datetime, th_date=th_date, number=number)
-    env.globals.update(percent=percent, menu=MENU)
+    env.globals.update(
+        percent=percent, menu=MENU, channel_title=channel_title, push_channels=REGISTRY.push_names
+    )
 
 
 async def render(

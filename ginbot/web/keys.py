@@ -1,0 +1,16 @@
+"""What the aiohttp application holds, by typed key. Every web module imports its keys from here, so no
+module needs ``ginbot.web.app`` (the composition root, which imports them all)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ginbot.core.messages import MessageHandler
+from ginbot.db.session import Database
+from ginbot.settings import Settings
+from ginbot.web.channels import Channels
+
+SETTINGS_KEY = web.AppKey("settings", Settings)
+DB_KEY = web.AppKey("db", Database)
+BOT_KEY = web.AppKey("bot", MessageHandler)
+CHANNELS_KEY = web.AppKey("channels", Channels)
