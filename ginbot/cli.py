@@ -238,6 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--jsonl", action="store_true", help="read one text a line from stdin")
     parse.add_argument("text", nargs="?")
 
+    conversations = sub.add_parser(
+        "test-conversations", help="run the conversation tests (multi-turn dialogues with expected answers)"
+    )
+    conversations.add_argument(
+        "paths", nargs="*", type=Path, help="files or folders (default: the conversations folder in GINBOT_INTENTS_DIR)"
+    )
+    conversations.add_argument("--failures-only", action="store_true", help="print only the dialogues that fail")
+
     evaluate = sub.add_parser("eval", help="intent-accuracy report on the held-out utterances")
     evaluate.add_argument("--intents", type=Path, help="intents folder (default: GINBOT_INTENTS_DIR)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -273,14 +281,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # Interactive and one-shot commands print their own results; library chatter (Alembic's INFO lines)
     # would bury them. The server and the worker log at the configured level.
-    quiet = args.command in ("ask", "chat", "parse", "eval", "import", "db", "broadcast")
+    quiet = args.command in ("ask", "chat", "parse", "eval", "import", "db", "broadcast", "test-conversations")
     configure_logging(settings, level="WARNING" if quiet else None)
     try:
         if args.command == "serve":
             from ginbot.web.webhooks import check_settings
 
             check_settings(settings)  # the channels' settings first: nothing else is worth checking before
-        if args.command != "eval":  # everything else reads or writes the database
+        if args.command not in ("eval", "test-conversations"):  # everything else reads or writes the database
             asyncio.run(_check_database(settings, schema=args.command == "serve"))
         return _run(args, settings)
     except (SettingsError, DataFileError, DatabaseUnavailable, SchemaNotCurrent) as exc:
@@ -310,6 +318,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_parse(settings, args.text, args.jsonl))
     if args.command == "eval":
         return _eval(settings, args.intents, args.json)
+    if args.command == "test-conversations":
+        from ginbot.testing import conversations
+
+        return asyncio.run(conversations.main(settings, args.paths, verbose=not args.failures_only))
     if args.command == "serve":
         return _serve(settings)
     if args.command == "db":

@@ -150,3 +150,41 @@ def main_in(folder: Path, *args: str) -> int:
     """`ginbot ARGS` in a child process with the test's serve.db in ``folder``."""
     env = ginbot_env(folder / "serve.db", 8080)
     return subprocess.run(ginbot_command(*args), env=env, cwd=folder, capture_output=True, timeout=120).returncode
+
+
+def test_test_conversations_prints_pass_and_fail_per_dialogue_and_exits_non_zero_on_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GINBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'untouched.db'}")
+    good, bad = tmp_path / "good.yml", tmp_path / "bad.yml"
+    good.write_text(
+        "dialogues:\n  - name: asks the date\n    today: 2020-07-03\n    turns:\n"
+        "      - {user: กรมสรรพากรย้ายวันไหน, expect: 7 กรกฎาคม 2563, intent: migration_date}\n",
+        encoding="utf-8",
+    )
+    bad.write_text(
+        "dialogues:\n  - name: expects the wrong date\n    today: 2020-07-03\n    turns:\n"
+        "      - {user: กรมสรรพากรย้ายวันไหน, expect: 15 กรกฎาคม 2563}\n",
+        encoding="utf-8",
+    )
+    assert main(["test-conversations", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "PASS  good.yml: asks the date" in out and "1/1 dialogues passed" in out
+    assert main(["test-conversations", str(good), str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  bad.yml: expects the wrong date" in out and "expected: '15 กรกฎาคม 2563'" in out
+    assert "1/2 dialogues passed, 1 failed" in out
+    assert not (tmp_path / "untouched.db").exists()  # test people never land in the configured database
+
+
+def test_training_data_for_an_undeclared_intent_is_one_line(
+    seeded_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    intents = seeded_env / "intents"
+    shutil.copytree(ROOT / "intents", intents)
+    (intents / "ping.yml").write_text('intent: ping\nexamples: ["ping", "pong"]\n', encoding="utf-8")
+    monkeypatch.setenv("GINBOT_INTENTS_DIR", str(intents))
+    assert main(["parse", "สวัสดี"]) == 2
+    err = capsys.readouterr().err
+    assert "intents/ping.yml: no such intent in ginbot/core/intents.py" in err
+    assert "Traceback" not in err

@@ -4,6 +4,11 @@ Everything here is channel-neutral; LINE, Telegram, the terminal and the web cha
 ``handle``. Conversation state lives in the database, so a restart loses no conversation. Turns that
 arrive together (a busy webhook) are written in one transaction, at most one per person, so each person's
 messages are still answered in order.
+
+A turn, in order: a 👍/👎 tap rates the previous answer (ginbot.core.feedback); an answer to ginbot's own
+question resumes it (pending ask-backs); a short follow-up is read in the conversation's context
+(ginbot.core.context); otherwise the intent's answer from the registry (ginbot.core.intents). Substantive
+answers get 👍/👎 buttons, and the conversation's context is stored for the next turn.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ginbot.core import context, feedback
 from ginbot.core.answers import account, campaign, guides, small_talk
 from ginbot.core.catalog import Catalog, load_catalog
 from ginbot.core.clock import Clock
@@ -124,13 +130,18 @@ class Bot:
                 people = await queries.users_and_states(session, [(m.channel, m.user_id) for m in messages])
                 results: list[TurnResult | BaseException] = []
                 log_entries: list[queries.LogEntry] = []
+                rated_by: list[ConversationState | None] = []  # whose next 👍/👎 rates each logged answer
                 for m, t, u in zip(messages, texts, understood, strict=True):
                     user, state = people[(m.channel, m.user_id)]
                     outcome, entry = await self._turn(session, catalog, m, t, u, user, state)
                     results.append((u, outcome))
                     if entry is not None:
                         log_entries.append(entry)
-                await queries.log_messages(session, log_entries)
+                        rated_by.append(state if entry.user_id is not None and outcome.rateable else None)
+                ids = await queries.log_messages(session, log_entries)
+                for rater, log_id in zip(rated_by, ids, strict=True):
+                    if rater is not None:
+                        rater.context = {**(rater.context or {}), feedback.ANSWER_ID: log_id}
                 return results
         except Exception as exc:
             if len(messages) == 1:
@@ -158,24 +169,44 @@ class Bot:
         if message.kind == Kind.FOLLOW or understood is None:
             user.blocked = False
             return Outcome(self._welcome(user.agency_id is None, state, user.language)), None
+        rating = feedback.rating_of(text)
+        if rating is not None:
+            return await feedback.rate(session, self.content.in_language(user.language), user, state, rating, now), None
         # Answer in the language of the message; one that cannot tell ("v9", "ok") keeps the last one.
         if understood.language is not None and understood.language != user.language:
             user.language = understood.language
         content = self.content.in_language(user.language)
-        turn = Turn(message, understood, user, state, catalog, content, self.clock.today(), session)
+        previous = context.current(state.context, now)
+        turn = Turn(message, understood, user, state, catalog, content, self.clock.today(), session,
+                    context=previous)  # fmt: skip
         outcome = await self._respond(turn)
-        outcome.intent = outcome.intent or understood.intent
-        entry = queries.LogEntry(
-            user_id=None if turn.user_deleted else user.id,
+        outcome.intent = outcome.intent or turn.understood.intent
+        if turn.user_deleted:  # their state row is gone with them
+            return outcome, self._entry(turn, text, outcome, now)
+        about = turn.about
+        after = context.after_answer(previous, outcome.intent, now, agency=about.agency, cohort=about.cohort,
+                                     platform=about.platform, not_mine=turn.not_mine)  # fmt: skip
+        # A new dict, not an in-place update: the JSON column only notices reassignment.
+        state.context = {**feedback.kept(state.context), **(after.to_json() if after else {})}
+        outcome.rateable = (
+            outcome.answered and not outcome.ask_back and self.intents.rateable(outcome.intent)
+        )
+        if outcome.rateable:
+            outcome.replies = feedback.with_rating_buttons(outcome.replies, content.buttons("rate"))
+        return outcome, self._entry(turn, text, outcome, now)
+
+    def _entry(self, turn: Turn, text: str, outcome: Outcome, now: datetime) -> queries.LogEntry:
+        understood, message = turn.understood, turn.message
+        return queries.LogEntry(
+            user_id=None if turn.user_deleted else turn.user.id,
             channel=message.channel,
             text=text,
-            intent=outcome.intent,
+            intent=outcome.intent or understood.intent,
             confidence=understood.confidence,
             entities=understood.entities(),
             answered=outcome.answered,
             at=now,
         )
-        return outcome, entry
 
     def _welcome(self, needs_agency: bool, state: Any, language: str | None) -> list[Reply]:
         content = self.content.in_language(language)
@@ -195,9 +226,12 @@ class Bot:
             resumed = campaign.next_page(turn)
         elif pending == "platform":
             resumed = guides.platform_reply(turn)
+        elif pending == "confirm_agency":
+            resumed = account.confirm_own_agency(turn)
         if resumed is not None:
             return resumed
         if turn.state.pending is not None and turn.state.pending == pending:
             turn.clear_pending()
+        turn.understood = context.follow_up(turn.understood, turn.context)
         return self.intents.get(turn.understood.intent).handler(turn)
 

@@ -43,6 +43,8 @@ class Intent:
         if language == "en" and self.suggestion_en is not None:
             return self.suggestion_en
         return self.suggestion
+    # Its answers carry 👍/👎 buttons (answers to a question, not small talk or settings changes).
+    rateable: bool = True
 
 
 class Registry:
@@ -87,6 +89,10 @@ class Registry:
         found = self.suggestion(intent_id, language)
         return (found,) if found is not None else ()
 
+    def rateable(self, intent_id: str) -> bool:
+        found = self._by_id.get(intent_id)
+        return found is not None and found.rateable
+
     def menu(self, language: str = "th") -> tuple[QuickReply, ...]:
         return tuple(b for i in self if i.menu and (b := i.button(language)) is not None)
 
@@ -123,10 +129,10 @@ def _q(label: str, text: str | None = None) -> QuickReply:
 
 INTENTS = Registry(
     [
-        Intent("greet", small_talk.greet, "ทักทาย", suggest_on_fallback=False),
-        Intent("thanks", small_talk.thanks, "ขอบคุณ", suggest_on_fallback=False),
+        Intent("greet", small_talk.greet, "ทักทาย", suggest_on_fallback=False, rateable=False),
+        Intent("thanks", small_talk.thanks, "ขอบคุณ", suggest_on_fallback=False, rateable=False),
         Intent("help", small_talk.help_, "ขอความช่วยเหลือ / เมนู", _q("ช่วยอะไรได้บ้าง"), suggest_on_fallback=False,
-               suggestion_en=_q("What can you do?")),
+               suggestion_en=_q("What can you do?"), rateable=False),
         Intent("migration_date", campaign.migration_date, "วันย้ายไป v9",
                _q("หน่วยงานย้ายวันไหน", "หน่วยงานของฉันย้ายวันไหน"), menu=True,
                suggestion_en=_q("When does mine move?", "When does my agency move?")),
@@ -164,16 +170,18 @@ INTENTS = Registry(
                _q("ติดต่อเจ้าหน้าที่", "ขอติดต่อเจ้าหน้าที่"), menu=True,
                suggestion_en=_q("Contact staff")),
         Intent("set_agency", account.set_agency, "บอกหน่วยงานของตน", _q("ตั้งหน่วยงาน", "ตั้งหน่วยงานของฉัน"),
-               suggest_on_fallback=False,
+               suggest_on_fallback=False, rateable=False,
                suggestion_en=_q("Set my agency")),
         Intent("subscribe", account.subscribe, "รับการแจ้งเตือน", _q("รับการแจ้งเตือน", "สมัครรับการแจ้งเตือน"),
-               menu=True,
+               menu=True, rateable=False,
                suggestion_en=_q("Get reminders", "Subscribe to reminders")),
         Intent("unsubscribe", account.unsubscribe, "ยกเลิกการแจ้งเตือน",
-               _q("เลิกรับแจ้งเตือน", "ยกเลิกการแจ้งเตือน"), suggest_on_fallback=False,
+               _q("เลิกรับแจ้งเตือน", "ยกเลิกการแจ้งเตือน"), suggest_on_fallback=False, rateable=False,
                suggestion_en=_q("Stop reminders")),
         Intent("forget_me", account.forget_me, "ลบข้อมูลของฉัน", _q("ลบข้อมูลของฉัน"), suggest_on_fallback=False,
-               suggestion_en=_q("Delete my data")),
-        Intent(FALLBACK, small_talk.fallback, "นอกขอบเขต (ไม่เกี่ยวกับ GIN)", suggest_on_fallback=False),
+               rateable=False, suggestion_en=_q("Delete my data")),
+        # A fallback is already on the review queue; rating "I cannot answer that" would add nothing.
+        Intent(FALLBACK, small_talk.fallback, "นอกขอบเขต (ไม่เกี่ยวกับ GIN)", suggest_on_fallback=False,
+               rateable=False),
     ]
 )  # fmt: skip

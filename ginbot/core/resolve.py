@@ -1,8 +1,13 @@
 """Which agency (or cohort) a turn is about: named in the text, chosen before, or asked for.
 
 Rules, in order: a confident agency in the text; several close candidates -> ask which; a cohort number
--> answer for the cohort; a name that matches nothing -> say so with the closest names; the user's saved
+-> answer for the cohort; a name that matches nothing -> say so with the closest names; the agency or
+cohort the conversation is about (ginbot.core.context), unless the person says "mine"; the user's saved
 agency; otherwise ask. The answer to an ask-back resumes the question that was asked.
+
+An agency named in a question is the subject of that question, never silently the person's own: only an
+answer to "which is your agency?" (``own=True`` in the pending data) or a "yes" to "ท่านอยู่…ใช่ไหมคะ"
+(``ask_if_own``) saves it.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ginbot.core import context
 from ginbot.core.catalog import AgencyInfo, short_label
 from ginbot.core.messages import QuickReply, Reply
 from ginbot.core.turn import Outcome, Turn
@@ -37,9 +43,36 @@ def _choices(turn: Turn, guesses: tuple[AgencyGuess, ...]) -> tuple[QuickReply, 
     return tuple(buttons)
 
 
+# Asking for these is asking for the person's own agency.
+OWN_INTENTS = frozenset({"set_agency", "subscribe"})
+
+
+def asked_own(turn: Turn, intent: str) -> bool:
+    """Whether the agency being asked for is the person's own (kept across a follow-up ask-back)."""
+    waiting = turn.state.pending == "agency" and bool(turn.state.data.get("own"))
+    return waiting or intent in OWN_INTENTS
+
+
 def ask_agency(turn: Turn, intent: str) -> Outcome:
-    turn.wait_for("agency", intent=intent)
-    return Outcome([turn.reply("ask_agency")], answered=True)
+    turn.wait_for("agency", intent=intent, own=True)
+    return Outcome([turn.reply("ask_agency")], answered=True, ask_back=True)
+
+
+YES_WORDS = {"ใช่", "ใช่ค่ะ", "ใช่ครับ", "ใช่คะ", "ใช่คับ", "ใช่แล้ว", "ใช่แล้วค่ะ", "ใช่แล้วครับ", "ถูกต้อง",
+             "ถูกต้องค่ะ", "ถูกต้องครับ", "ครับ", "ค่ะ", "yes", "ok", "y"}  # fmt: skip
+NO_WORDS = ("ไม่ใช่", "ไม่", "เปล่า", "no", "ไม่ได้อยู่")
+
+
+def ask_if_own(turn: Turn, agency: AgencyInfo) -> list[Reply]:
+    """After answering about an agency the person named: offer to make it theirs, never assume it.
+
+    Asked only of someone without a saved agency, and not again about an agency they said is not theirs.
+    """
+    declined = turn.context.not_mine if turn.context else ()
+    if turn.user.agency_id is not None or agency.id in declined or agency.id in turn.not_mine:
+        return []
+    turn.wait_for("confirm_agency", agency=agency.id)
+    return [turn.reply("ask_is_own", turn.content.buttons("yes_no"), agency=agency.name_th)]
 
 
 def from_text(turn: Turn, intent: str) -> Resolved | None:
@@ -49,8 +82,9 @@ def from_text(turn: Turn, intent: str) -> Resolved | None:
         return Resolved(agency=turn.catalog.agencies[u.agency.id], from_text=True)
     strong = tuple(c for c in u.candidates if not c.suggestion)
     if len(strong) > 1:
-        turn.wait_for("agency", intent=intent, choices=[c.id for c in strong[:MAX_CHOICES]])
-        return Resolved(outcome=Outcome([turn.reply("ask_which_agency", _choices(turn, strong))]))
+        own = asked_own(turn, intent)
+        turn.wait_for("agency", intent=intent, choices=[c.id for c in strong[:MAX_CHOICES]], own=own)
+        return Resolved(outcome=Outcome([turn.reply("ask_which_agency", _choices(turn, strong))], ask_back=True))
     if len(strong) == 1 and strong[0].id in turn.catalog.agencies:
         return Resolved(agency=turn.catalog.agencies[strong[0].id], from_text=True)
     if u.cohort is not None:
@@ -62,17 +96,23 @@ def from_text(turn: Turn, intent: str) -> Resolved | None:
 
 def not_found(turn: Turn, intent: str) -> Outcome:
     u = turn.understood
-    turn.wait_for("agency", intent=intent)
+    turn.wait_for("agency", intent=intent, own=asked_own(turn, intent))
     lines = [turn.text("agency_not_found")]
     buttons = _choices(turn, u.candidates)
     lines.append(turn.text("agency_not_found_suggest") if buttons else turn.text("agency_not_found_retry"))
-    return Outcome([Reply("\n".join(lines), buttons)], answered=False)
+    return Outcome([Reply("\n".join(lines), buttons)], answered=False, ask_back=True)
 
 
 def resolve(turn: Turn, intent: str) -> Resolved:
     named = from_text(turn, intent)
     if named is not None:
         return named
+    subject = context.subject_agency(turn.understood, turn.context)
+    if subject is not None and subject in turn.catalog.agencies:
+        return Resolved(agency=turn.catalog.agencies[subject])
+    cohort = context.subject_cohort(turn.understood, turn.context)
+    if cohort is not None:
+        return Resolved(cohort=cohort)
     saved = turn.saved_agency()
     if saved is not None:
         return Resolved(agency=saved)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.core.catalog import AgencyInfo, Catalog, CohortInfo
 from ginbot.core.content import Content
+from ginbot.core.context import Context
 from ginbot.core.dates import (
     english_date,
     english_date_short,
@@ -30,6 +31,24 @@ class Outcome:
     answered: bool = True
     # The intent the turn was finally answered as (an ask-back completes the intent asked earlier).
     intent: str | None = None
+    # The turn asks the official something (which agency? which device? is this your agency?) rather
+    # than answering: it is not offered for rating.
+    ask_back: bool = False
+    # A 👍 (1) or 👎 (-1) tap: this turn rated the answer ``rated_log_id`` (message_log.id) instead of
+    # asking anything. Turn observers (metrics, the staff handoff) can act on a 👎 here.
+    feedback: int | None = None
+    rated_log_id: int | None = None
+    # Set by the dialogue: the answer carries 👍/👎 buttons and a tap will rate it.
+    rateable: bool = False
+
+
+@dataclass
+class Subject:
+    """What an answer was about, for the next turn's context (ginbot.core.context)."""
+
+    agency: str | None = None
+    cohort: int | None = None
+    platform: str | None = None
 
 
 @dataclass
@@ -44,6 +63,11 @@ class Turn:
     session: AsyncSession
     # Set by forget_me once the user's data is gone: the turn log must not point at them again.
     user_deleted: bool = False
+    # What the conversation was about before this turn (None: nothing recent), and what this answer is
+    # about (the answers fill it in); agencies the person said are not theirs, this turn.
+    context: Context | None = None
+    about: Subject = field(default_factory=Subject)
+    not_mine: list[str] = field(default_factory=list)
 
     # --- state -------------------------------------------------------------------------------------------
     def wait_for(self, pending: str, **data: Any) -> None:

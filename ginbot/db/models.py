@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -98,6 +99,9 @@ class ConversationState(Base):
     # What the bot is waiting for (e.g. "agency" to finish a migration_date answer), or None.
     pending: Mapped[str | None] = mapped_column(String(40), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What the conversation is about (ginbot.core.context: last intent and its agency/cohort/platform, with
+    # its time) and "answer_id", the message_log row a 👍/👎 tap rates. Migration 0005.
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
@@ -118,6 +122,10 @@ class MessageLog(Base):
     # Set when staff assigned an unanswered question to an intent (admin review).
     reviewed_intent: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # The official's 👍 (1) or 👎 (-1) for this answer, the last one they tapped; None: not rated. A 👎 puts
+    # the question on the unanswered page however confident the answer was. Migration 0005.
+    rating: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 # --- delivery: broadcasts, LINE multicast batches, the outbox (ginbot/delivery) ----------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy import Table, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,7 +102,10 @@ async def delete_user(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(ChatUser).where(ChatUser.id == user_id))
 
 
-_INSERT_MESSAGE_LOG = insert(cast(Table, MessageLog.__table__))
+# RETURNING the new ids in the order given (one statement for the batch on both SQLite and PostgreSQL):
+# an answer's id goes into the person's conversation state, so a 👍/👎 tap rates that very answer.
+_MESSAGE_LOG = cast(Table, MessageLog.__table__)
+_INSERT_MESSAGE_LOG = insert(_MESSAGE_LOG).returning(_MESSAGE_LOG.c.id, sort_by_parameter_order=True)
 
 
 @dataclass(frozen=True)
@@ -119,10 +122,12 @@ class LogEntry:
     at: datetime
 
 
-async def log_messages(session: AsyncSession, entries: Sequence[LogEntry]) -> None:
-    """Append to the message log: one Core executemany for a whole batch of turns (no ORM bookkeeping)."""
+async def log_messages(session: AsyncSession, entries: Sequence[LogEntry]) -> list[int]:
+    """Append to the message log: one Core executemany for a whole batch of turns (no ORM bookkeeping).
+
+    Returns the new rows' ids, in the order of ``entries``."""
     if not entries:
-        return
+        return []
     rows = [
         {
             "user_id": e.user_id,
@@ -138,7 +143,26 @@ async def log_messages(session: AsyncSession, entries: Sequence[LogEntry]) -> No
         }
         for e in entries
     ]
-    await session.execute(_INSERT_MESSAGE_LOG, rows)
+    result = await session.execute(_INSERT_MESSAGE_LOG, rows)
+    return [int(row_id) for row_id in result.scalars().all()]
+
+
+async def rate_answer(session: AsyncSession, log_id: int, user_id: int, rating: int, at: datetime) -> str | None:
+    """Store a 👍 (1) or 👎 (-1) on the person's own answer ``log_id`` (a later tap replaces an earlier one).
+
+    Returns the rated answer's intent, or None when there is no such answer of theirs. A 👎 also reopens
+    the question for review, in case staff had already reviewed it."""
+    values: dict[str, object] = {"rating": rating, "rated_at": at.astimezone(UTC)}
+    if rating < 0:
+        values["reviewed_intent"] = None
+    result = await session.execute(
+        update(MessageLog)
+        .where(MessageLog.id == log_id, MessageLog.user_id == user_id)
+        .values(**values)
+        .returning(MessageLog.intent)
+    )
+    intent = result.scalar_one_or_none()
+    return None if intent is None else str(intent)
 
 
 # --- processed webhook events (ginbot/channels) ---------------------------------------------------------

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from ginbot.core.catalog import AgencyInfo
 from ginbot.core.messages import Reply
-from ginbot.core.resolve import ask_agency, choice_by_text, from_text, not_found
+from ginbot.core.resolve import (
+    NO_WORDS,
+    YES_WORDS,
+    ask_agency,
+    ask_if_own,
+    asked_own,
+    choice_by_text,
+    from_text,
+    not_found,
+)
 from ginbot.core.turn import Outcome, Turn
 from ginbot.db import queries
 
@@ -34,8 +43,8 @@ def set_agency(turn: Turn) -> Outcome:
 def subscribe(turn: Turn) -> Outcome:
     agency = turn.saved_agency()
     if agency is None:
-        turn.wait_for("agency", intent="subscribe")
-        return Outcome([turn.reply("subscribe_need_agency")])
+        turn.wait_for("agency", intent="subscribe", own=True)
+        return Outcome([turn.reply("subscribe_need_agency")], ask_back=True)
     cohort = turn.catalog.cohort_of(agency)
     values = turn.date_values(agency, cohort, key_date=cohort.last_v8_date)
     if turn.user.subscribed:
@@ -74,6 +83,7 @@ def resume_agency(turn: Turn) -> Outcome | None:
     from ginbot.core.answers.campaign import answer_for_agency, answer_for_cohort
 
     pending_intent = str(turn.state.data.get("intent", "set_agency"))
+    own = asked_own(turn, pending_intent)
     u = turn.understood
     agency = choice_by_text(turn)
     if agency is None:
@@ -87,6 +97,7 @@ def resume_agency(turn: Turn) -> Outcome | None:
             return found.outcome
         if found.cohort is not None:
             turn.clear_pending()
+            turn.about.cohort = found.cohort
             if pending_intent in ("set_agency", "subscribe"):
                 return None
             return Outcome([answer_for_cohort(turn, pending_intent, found.cohort)], intent=pending_intent)
@@ -95,11 +106,31 @@ def resume_agency(turn: Turn) -> Outcome | None:
     turn.clear_pending()
     if pending_intent in ("set_agency", "subscribe"):
         return Outcome([confirm_agency(turn, agency)], intent=pending_intent)
+    turn.about.agency = agency.id
     answer = answer_for_agency(turn, pending_intent, agency)
     replies = [answer]
+    if not own:
+        # "ท่านหมายถึงหน่วยงานใดคะ?" about an agency named in a question: the subject, not the person's own.
+        asked = ask_if_own(turn, agency)
+        return Outcome(replies + asked, intent=pending_intent, ask_back=bool(asked))
     if turn.user.agency_id != agency.id:
         turn.save_agency(agency)
         cohort = turn.catalog.cohort_of(agency)
         values = turn.date_values(agency, cohort, key_date=cohort.last_v8_date)
         replies.append(turn.reply(f"remembered.{values['tense']}", **values))
     return Outcome(replies, intent=pending_intent)
+
+
+def confirm_own_agency(turn: Turn) -> Outcome | None:
+    """The answer to "ท่านอยู่…ใช่ไหมคะ": yes saves the agency, no is remembered; anything else moves on."""
+    text = turn.understood.text.strip().lower().rstrip("!. ")
+    agency = turn.catalog.agencies.get(str(turn.state.data.get("agency", "")))
+    turn.clear_pending()
+    if agency is None:
+        return None
+    if text in YES_WORDS:
+        return Outcome([confirm_agency(turn, agency)], intent="set_agency")
+    if text.startswith(NO_WORDS) and turn.understood.agency is None and not turn.understood.candidates:
+        turn.not_mine.append(agency.id)
+        return Outcome([turn.reply("not_own", agency=agency.name_th)], intent="set_agency")
+    return None  # a new question (or "ไม่ใช่ ผมอยู่กรมศุลกากร"): answer it as usual

@@ -7,7 +7,7 @@ from math import ceil
 
 from ginbot.core.catalog import AgencyInfo
 from ginbot.core.messages import Reply
-from ginbot.core.resolve import Resolved, resolve
+from ginbot.core.resolve import Resolved, ask_if_own, resolve
 from ginbot.core.turn import Outcome, Turn
 
 # About one phone screen of names per message.
@@ -40,8 +40,12 @@ def dated(turn: Turn, intent: str) -> Outcome:
     if found.outcome is not None:
         return found.outcome
     if found.agency is not None:
-        return Outcome([answer_for_agency(turn, intent, found.agency)])
+        turn.about.agency = found.agency.id
+        replies = [answer_for_agency(turn, intent, found.agency)]
+        asked = ask_if_own(turn, found.agency) if found.from_text else []
+        return Outcome(replies + asked, ask_back=bool(asked))
     assert found.cohort is not None
+    turn.about.cohort = found.cohort
     return Outcome([answer_for_cohort(turn, intent, found.cohort)])
 
 
@@ -65,7 +69,8 @@ def cohort_agencies(turn: Turn) -> Outcome:
     if number is None and u.agency and u.agency.id in turn.catalog.agencies:
         number = turn.catalog.agencies[u.agency.id].cohort
     if number is None:
-        return Outcome([turn.reply("ask_cohort", turn.content.buttons("cohorts"))])
+        return Outcome([turn.reply("ask_cohort", turn.content.buttons("cohorts"))], ask_back=True)
+    turn.about.cohort = number
     if number not in turn.catalog.cohorts:
         return Outcome([turn.reply("cohort.unknown", count=len(turn.catalog.cohorts), cohort=number)])
     return Outcome([cohort_page(turn, number, 1)])

@@ -31,6 +31,7 @@ class Question:
     intent: str  # what the bot answered it as
     confidence: float
     channel: str
+    rating: int | None = None  # the official's 👍 (1) / 👎 (-1) on the answer, if they tapped one
 
 
 @dataclass

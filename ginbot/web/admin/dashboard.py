@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from ginbot.core.intents import INTENTS
 from ginbot.db import queries
 from ginbot.delivery.broadcasts import recent_reports
 from ginbot.delivery.policy import PolicyError, load_policy
@@ -30,6 +31,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         days = await stats.messages_per_day(session, clock.today(), DAYS_SHOWN, tz)
         reports = await recent_reports(session, limit=6)
         pending = await stats.unreviewed(session)
+        by_intent, by_topic = await stats.ratings(session)
         cohorts = await queries.cohorts(session)
         per_cohort = await queries.agency_counts_by_cohort(session)
         agency_names = {a.id: a.name_th for a in await queries.agencies(session)}
@@ -60,6 +62,9 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         "today": clock.today(),
         "cohorts": {c.number: c for c in cohorts},
         "per_cohort": per_cohort,
+        "ratings_by_intent": by_intent,
+        "ratings_by_topic": by_topic,
+        "intent_labels": {i.id: i.label_th for i in INTENTS},
     }
     return await views.render(request, "dashboard.html", values, section="dashboard")
 

@@ -50,6 +50,7 @@ async def pending_groups(db: Database) -> tuple[list[Group], int]:
                     MessageLog.intent,
                     MessageLog.confidence,
                     MessageLog.channel,
+                    MessageLog.rating,
                 )
                 .where(needs_review(), MessageLog.text != "")
                 .order_by(MessageLog.created_at.desc(), MessageLog.id.desc())

@@ -27,9 +27,10 @@ CHANNELS = channels()  # the built-in ones (wave-1 name)
 
 
 def needs_review() -> ColumnElement[bool]:
-    """message_log rows for the unanswered page: a fallback or a low-confidence answer, not yet reviewed."""
+    """message_log rows for the unanswered page, not yet reviewed: a fallback, a low-confidence answer, or
+    an answer the official rated 👎 (however confident ginbot was)."""
     return (MessageLog.reviewed_intent.is_(None)) & (
-        MessageLog.answered.is_(False) | (MessageLog.confidence < LOW_CONFIDENCE)
+        MessageLog.answered.is_(False) | (MessageLog.confidence < LOW_CONFIDENCE) | (MessageLog.rating < 0)
     )
 
 
@@ -158,3 +159,43 @@ def fallback_rate(days: Sequence[Day]) -> tuple[int, int]:
 
 async def unreviewed(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(MessageLog).where(needs_review())) or 0)
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """👍/👎 counts for one intent or knowledge topic."""
+
+    key: str
+    up: int
+    down: int
+
+    @property
+    def total(self) -> int:
+        return self.up + self.down
+
+
+def topic_column() -> ColumnElement[str] | None:
+    """The turn log's knowledge-topic column, when the schema has one (the knowledge topics add it)."""
+    columns = MessageLog.__table__.c
+    for name in ("topic_id", "topic"):
+        if name in columns:
+            return columns[name]  # type: ignore[no-any-return]
+    return None
+
+
+async def ratings_by(session: AsyncSession, key: ColumnElement[str]) -> list[Ratings]:
+    """👍 and 👎 per value of ``key`` (the intent, the topic), most 👎 first: what needs work on top."""
+    up = func.coalesce(func.sum(case((MessageLog.rating > 0, 1), else_=0)), 0)
+    down = func.coalesce(func.sum(case((MessageLog.rating < 0, 1), else_=0)), 0)
+    rows = await session.execute(
+        select(key, up, down).where(MessageLog.rating.is_not(None), key.is_not(None)).group_by(key)
+    )
+    found = [Ratings(str(k), int(u), int(d)) for k, u, d in rows.all()]
+    return sorted(found, key=lambda r: (-r.down, -r.total, r.key))
+
+
+async def ratings(session: AsyncSession) -> tuple[list[Ratings], list[Ratings]]:
+    """Ratings per intent, and per knowledge topic (empty until the turn log records topics)."""
+    by_intent = await ratings_by(session, MessageLog.__table__.c.intent)
+    topic = topic_column()
+    return by_intent, (await ratings_by(session, topic) if topic is not None else [])

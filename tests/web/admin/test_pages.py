@@ -37,6 +37,19 @@ async def test_dashboard_shows_subscribers_messages_and_fallback_rate(admin: Adm
     assert "3 ก.ค. 2563" in html  # GINBOT_TODAY pinned to 2020-07-03, Buddhist era
     assert html.count("ยังไม่บอกหน่วยงาน") == 1
     assert "ทั้งหมด" in html and "<svg" in html
+    assert "ยังไม่มีผู้ใช้ให้คะแนนคำตอบ" in html
+
+
+async def test_dashboard_shows_ratings_per_intent_in_thai(admin: Admin) -> None:
+    ids = await log_messages(admin.db, [("ถอน v8", "uninstall_v8", 0.9, True), ("ถอนยังไง", "uninstall_v8", 0.9, True)])
+    async with admin.db.session() as s:
+        for log_id, rating in zip(ids, (1, -1), strict=True):
+            row = await s.get(MessageLog, log_id)
+            assert row is not None
+            row.rating = rating
+    html = await (await admin.client.get("/admin")).text()
+    assert "คะแนนคำตอบจากผู้ใช้" in html
+    assert "<td>ถอนการติดตั้ง v8</td><td class=\"n\">1</td><td class=\"n bad\">1</td><td class=\"n\">50.0%</td>" in html
 
 
 async def test_recipient_count_follows_the_target(admin: Admin) -> None:
@@ -173,6 +186,17 @@ async def test_unanswered_questions_are_grouped_and_shown_as_text(admin: Admin) 
     assert "<script>alert" not in html
     # Newest first: the script message was logged after the screen-sharing pair.
     assert html.index("ย้ายวันไหน") < html.index("&lt;script&gt;") < html.index("แชร์หน้าจอไม่ได้")
+
+
+async def test_a_confident_answer_rated_thumbs_down_is_on_the_unanswered_page(admin: Admin) -> None:
+    ids = await log_messages(admin.db, [("ถอน v8 ยังไงคะ", "uninstall_v8", 0.97, True), ("โหลด v9", "download", 0.9, True)])
+    async with admin.db.session() as s:
+        row = await s.get(MessageLog, ids[0])
+        assert row is not None
+        row.rating = -1
+    html = await (await admin.client.get("/admin/unanswered")).text()
+    assert "ถอน v8 ยังไงคะ" in html and "👎 ไม่ตรงคำถาม" in html
+    assert "โหลด v9" not in html
 
 
 async def test_assigning_a_group_stores_examples_retrains_and_marks_reviewed(admin: Admin) -> None:

@@ -60,3 +60,26 @@ async def test_a_turn_logged_in_bangkok_time_lands_on_its_bangkok_day(db: Databa
         stored = await session.scalar(select(MessageLog.created_at))
     assert [(d.day, d.total) for d in days] == [(date(2020, 7, 2), 1), (date(2020, 7, 3), 0)]
     assert stored is not None and th_datetime(stored) == "2 ก.ค. 2563 23:30"
+
+
+async def _rate(db: Database, ratings: dict[int, int]) -> None:
+    async with db.session() as session:
+        for log_id, rating in ratings.items():
+            row = await session.get(MessageLog, log_id)
+            assert row is not None
+            row.rating = rating
+
+
+async def test_ratings_per_intent_put_the_most_thumbs_down_first(db: Database) -> None:
+    ids = await log_messages(db, [
+        ("ถอน v8", "uninstall_v8", 0.9, True), ("ถอน v8 ยังไง", "uninstall_v8", 0.95, True),
+        ("โหลด v9", "download", 0.9, True), ("โหลดที่ไหน", "download", 0.9, True), ("ลิงก์", "download", 0.9, True),
+        ("ทำไมต้องย้าย", "why_migrate", 0.9, True),
+    ])  # fmt: skip
+    await _rate(db, {ids[0]: 1, ids[1]: -1, ids[2]: -1, ids[3]: -1, ids[4]: 1})
+    async with db.session() as session:
+        by_intent, by_topic = await stats.ratings(session)
+        queued = (await session.scalars(select(MessageLog.id).where(stats.needs_review()))).all()
+    assert [(r.key, r.up, r.down) for r in by_intent] == [("download", 1, 2), ("uninstall_v8", 1, 1)]
+    assert by_topic == [] or all(r.total for r in by_topic)  # topics appear once the turn log records them
+    assert sorted(queued) == sorted([ids[1], ids[2], ids[3]])  # every 👎, however confident
