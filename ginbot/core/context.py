@@ -149,7 +149,7 @@ def subject_cohort(u: Understood, ctx: Context | None) -> int | None:
 
 def after_answer(
     previous: Context | None,
-    intent: str,
+    intent: str | None,
     now: datetime,
     *,
     agency: str | None = None,
@@ -157,14 +157,15 @@ def after_answer(
     platform: str | None = None,
     not_mine: Iterable[str] = (),
 ) -> Context | None:
-    """The context after a turn answered as ``intent`` about the given subject."""
+    """The context after a turn answered as ``intent`` about the given subject (None: a side remark that
+    keeps the topic, like small talk)."""
     earlier = previous.not_mine if previous else ()
     not_mine = tuple(dict.fromkeys([*earlier, *not_mine]))
     if previous is not None and not_mine != previous.not_mine:
         previous = replace(previous, not_mine=not_mine)
-    if intent in KEEPS_TOPIC:
+    if intent is None or intent in KEEPS_TOPIC:
         if previous is None:
-            return Context(intent, now, not_mine=not_mine) if not_mine else None
+            return Context(intent or "fallback", now, not_mine=not_mine) if not_mine else None
         return replace(previous, at=now)
     if intent in ABOUT_COHORT or intent in ABOUT_PLATFORM:
         return Context(intent, now, agency=agency, cohort=cohort, platform=platform, not_mine=not_mine)

@@ -184,8 +184,9 @@ class Bot:
         if turn.user_deleted:  # their state row is gone with them
             return outcome, self._entry(turn, text, outcome, now)
         about = turn.about
-        after = context.after_answer(previous, outcome.intent, now, agency=about.agency, cohort=about.cohort,
-                                     platform=about.platform, not_mine=turn.not_mine)  # fmt: skip
+        after = context.after_answer(previous, None if outcome.keeps_topic else outcome.intent, now,
+                                     agency=about.agency, cohort=about.cohort, platform=about.platform,
+                                     not_mine=turn.not_mine)  # fmt: skip
         # A new dict, not an in-place update: the JSON column only notices reassignment.
         state.context = {**feedback.kept(state.context), **(after.to_json() if after else {})}
         outcome.rateable = (

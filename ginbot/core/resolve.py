@@ -7,13 +7,13 @@ agency; otherwise ask. The answer to an ask-back resumes the question that was a
 
 An agency named in a question is the subject of that question, never silently the person's own: only an
 answer to "which is your agency?" (``own=True`` in the pending data) or a "yes" to "ท่านอยู่…ใช่ไหมคะ"
-(``ask_if_own``) saves it.
+(``answer_about``) saves it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ginbot.core import context
 from ginbot.core.catalog import AgencyInfo, short_label
@@ -63,16 +63,20 @@ YES_WORDS = {"ใช่", "ใช่ค่ะ", "ใช่ครับ", "ใช
 NO_WORDS = ("ไม่ใช่", "ไม่", "เปล่า", "no", "ไม่ได้อยู่")
 
 
-def ask_if_own(turn: Turn, agency: AgencyInfo) -> list[Reply]:
-    """After answering about an agency the person named: offer to make it theirs, never assume it.
+def answer_about(turn: Turn, agency: AgencyInfo, answer: Reply, *, intent: str | None = None) -> Outcome:
+    """An answer about an agency the person named: then offer to make it theirs, never assume it.
 
-    Asked only of someone without a saved agency, and not again about an agency they said is not theirs.
+    The question goes in the same message as the answer (one message, its yes/no buttons under it). It is
+    asked only of someone without a saved agency, and not again about an agency they said is not theirs.
     """
+    turn.about.agency = agency.id
     declined = turn.context.not_mine if turn.context else ()
     if turn.user.agency_id is not None or agency.id in declined or agency.id in turn.not_mine:
-        return []
+        return Outcome([answer], intent=intent)
     turn.wait_for("confirm_agency", agency=agency.id)
-    return [turn.reply("ask_is_own", turn.content.buttons("yes_no"), agency=agency.name_th)]
+    question = turn.text("ask_is_own", agency=agency.name_th)
+    asked = replace(answer, text=f"{answer.text}\n\n{question}", quick_replies=turn.content.buttons("yes_no"))
+    return Outcome([asked], intent=intent, ask_back=True)
 
 
 def from_text(turn: Turn, intent: str) -> Resolved | None:

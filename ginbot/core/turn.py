@@ -40,6 +40,8 @@ class Outcome:
     rated_log_id: int | None = None
     # Set by the dialogue: the answer carries 👍/👎 buttons and a tap will rate it.
     rateable: bool = False
+    # A side remark (yes/no to "is this your agency?"): what the conversation was about stays as it was.
+    keeps_topic: bool = False
 
 
 @dataclass

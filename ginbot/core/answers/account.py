@@ -7,8 +7,8 @@ from ginbot.core.messages import Reply
 from ginbot.core.resolve import (
     NO_WORDS,
     YES_WORDS,
+    answer_about,
     ask_agency,
-    ask_if_own,
     asked_own,
     choice_by_text,
     from_text,
@@ -106,13 +106,12 @@ def resume_agency(turn: Turn) -> Outcome | None:
     turn.clear_pending()
     if pending_intent in ("set_agency", "subscribe"):
         return Outcome([confirm_agency(turn, agency)], intent=pending_intent)
-    turn.about.agency = agency.id
     answer = answer_for_agency(turn, pending_intent, agency)
-    replies = [answer]
     if not own:
         # "ท่านหมายถึงหน่วยงานใดคะ?" about an agency named in a question: the subject, not the person's own.
-        asked = ask_if_own(turn, agency)
-        return Outcome(replies + asked, intent=pending_intent, ask_back=bool(asked))
+        return answer_about(turn, agency, answer, intent=pending_intent)
+    turn.about.agency = agency.id
+    replies = [answer]
     if turn.user.agency_id != agency.id:
         turn.save_agency(agency)
         cohort = turn.catalog.cohort_of(agency)
@@ -129,8 +128,8 @@ def confirm_own_agency(turn: Turn) -> Outcome | None:
     if agency is None:
         return None
     if text in YES_WORDS:
-        return Outcome([confirm_agency(turn, agency)], intent="set_agency")
+        return Outcome([confirm_agency(turn, agency)], intent="set_agency", keeps_topic=True)
     if text.startswith(NO_WORDS) and turn.understood.agency is None and not turn.understood.candidates:
         turn.not_mine.append(agency.id)
-        return Outcome([turn.reply("not_own", agency=agency.name_th)], intent="set_agency")
+        return Outcome([turn.reply("not_own", agency=agency.name_th)], intent="set_agency", keeps_topic=True)
     return None  # a new question (or "ไม่ใช่ ผมอยู่กรมศุลกากร"): answer it as usual

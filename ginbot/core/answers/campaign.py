@@ -7,7 +7,7 @@ from math import ceil
 
 from ginbot.core.catalog import AgencyInfo
 from ginbot.core.messages import Reply
-from ginbot.core.resolve import Resolved, ask_if_own, resolve
+from ginbot.core.resolve import Resolved, answer_about, resolve
 from ginbot.core.turn import Outcome, Turn
 
 # About one phone screen of names per message.
@@ -40,10 +40,11 @@ def dated(turn: Turn, intent: str) -> Outcome:
     if found.outcome is not None:
         return found.outcome
     if found.agency is not None:
+        answer = answer_for_agency(turn, intent, found.agency)
+        if found.from_text:
+            return answer_about(turn, found.agency, answer)
         turn.about.agency = found.agency.id
-        replies = [answer_for_agency(turn, intent, found.agency)]
-        asked = ask_if_own(turn, found.agency) if found.from_text else []
-        return Outcome(replies + asked, ask_back=bool(asked))
+        return Outcome([answer])
     assert found.cohort is not None
     turn.about.cohort = found.cohort
     return Outcome([answer_for_cohort(turn, intent, found.cohort)])
