@@ -100,7 +100,7 @@ class ConversationState(Base):
     pending: Mapped[str | None] = mapped_column(String(40), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # What the conversation is about (ginbot.core.context: last intent and its agency/cohort/platform, with
-    # its time) and "answer_id", the message_log row a 👍/👎 tap rates. Migration 0005.
+    # its time) and "answer_id", the message_log row a 👍/👎 tap rates. Migration 0006.
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -123,7 +123,7 @@ class MessageLog(Base):
     reviewed_intent: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     # The official's 👍 (1) or 👎 (-1) for this answer, the last one they tapped; None: not rated. A 👎 puts
-    # the question on the unanswered page however confident the answer was. Migration 0005.
+    # the question on the unanswered page however confident the answer was. Migration 0006.
     rating: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

@@ -1,14 +1,14 @@
 """feedback and context: 👍/👎 on message_log rows, conversation context on conversation_states
 
-Revision ID: 0005_feedback
-Revises: 0004
+Revision ID: 0006_feedback
+Revises: 0005_language
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_feedback"
-down_revision = "0004"
+revision = "0006_feedback"
+down_revision = "0005_language"
 branch_labels = None
 depends_on = None
 
