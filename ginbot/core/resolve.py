@@ -74,7 +74,7 @@ def answer_about(turn: Turn, agency: AgencyInfo, answer: Reply, *, intent: str |
     if turn.user.agency_id is not None or agency.id in declined or agency.id in turn.not_mine:
         return Outcome([answer], intent=intent)
     turn.wait_for("confirm_agency", agency=agency.id)
-    question = turn.text("ask_is_own", agency=agency.name_th)
+    question = turn.text("ask_is_own", agency=turn.agency_name(agency))
     asked = replace(answer, text=f"{answer.text}\n\n{question}", quick_replies=turn.content.buttons("yes_no"))
     return Outcome([asked], intent=intent, ask_back=True)
 

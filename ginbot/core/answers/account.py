@@ -131,5 +131,5 @@ def confirm_own_agency(turn: Turn) -> Outcome | None:
         return Outcome([confirm_agency(turn, agency)], intent="set_agency", keeps_topic=True)
     if text.startswith(NO_WORDS) and turn.understood.agency is None and not turn.understood.candidates:
         turn.not_mine.append(agency.id)
-        return Outcome([turn.reply("not_own", agency=agency.name_th)], intent="set_agency", keeps_topic=True)
+        return Outcome([turn.reply("not_own", agency=turn.agency_name(agency))], intent="set_agency", keeps_topic=True)
     return None  # a new question (or "ไม่ใช่ ผมอยู่กรมศุลกากร"): answer it as usual
