@@ -225,8 +225,9 @@ class _LastOutcome:
 
 
 def _check(step: Step, replies: Sequence[Reply], intent: str | None) -> Failure | None:
-    actual = "\n".join(r.text for r in replies)
-    buttons = tuple(q.label for r in replies for q in r.quick_replies)
+    # The plain form every channel can show (link and phone buttons spelled out), and every button's label.
+    actual = "\n".join(r.plain() for r in replies)
+    buttons = tuple(q.label for r in replies for q in r.quick_replies) + tuple(b.label for r in replies for b in r.actions)
     problems = [f"expected: {s!r}" for s in step.expect if s not in actual]
     problems += [f"must not say: {s!r}" for s in step.reject if s in actual]
     problems += [f"expected button: [{b}]" for b in step.buttons if b not in buttons]
