@@ -14,7 +14,7 @@ the topic. Pure functions over plain data; the dialogue loads and stores it (con
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +40,13 @@ SELF_STATEMENT = re.compile(r"อยู่(?:ที่)?|ทำงาน|สั�
 FOLLOW_UP = re.compile(r"^\s*(?:แล้ว|และ|ส่วน|what about|and)|(?:ล่ะ|หล่ะ|ละ|ด้วย|บ้าง)\s*(?:ครับ|คะ|ค่ะ|คับ|จ้ะ|จ้า)?\s*[?？]*\s*$", re.I)
 # Below this the classifier's own intent is a guess the context may overrule.
 UNSURE = 0.6
+# What is left of "แล้วกรมศุลกากรล่ะคะ" / "What about the Customs Department?" once the agency's name is
+# taken out: nothing but these means the message only names another subject for the same question.
+FILLER = re.compile(
+    r"แล้ว|และ|ส่วน|ล่ะ|หล่ะ|ละ|ด้วย|บ้าง|ครับ|คะ|ค่ะ|คับ|จ้ะ|จ้า|นะ|ที่|"
+    r"\b(?:what|how|about|and|the|then|for|of)\b|[?？!.,:;\s]",
+    re.I,
+)
 # A reply this short that names a platform is an answer, not a new question ("Android", "ไอโฟนค่ะ").
 SHORT_REPLY_CHARS = 24
 
@@ -104,17 +111,25 @@ def names_subject(u: Understood) -> bool:
     return u.agency is not None or bool(u.candidates) or u.cohort is not None
 
 
-def follow_up(u: Understood, ctx: Context | None) -> Understood:
+def only_names(text: str, names: Sequence[str]) -> bool:
+    """The text says nothing but one of ``names`` and filler words ("แล้ว…ล่ะ", "what about the …?")."""
+    rest = text
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        rest = re.sub(re.escape(name), " ", rest, flags=re.I)
+    return rest != text and not FILLER.sub("", rest)
+
+
+def follow_up(u: Understood, ctx: Context | None, names: Sequence[str] = ()) -> Understood:
     """The message as meant in context: the previous question carried to the agency, cohort or platform
-    this short message names. Anything else comes back unchanged."""
+    this short message names (``names``: the names of the agency it mentions). Anything else comes back
+    unchanged."""
     if ctx is None:
         return u
     if ctx.intent in ABOUT_COHORT and names_subject(u) and u.intent not in ("cohort_agencies", "schedule"):
         # "แล้วกรมศุลกากรล่ะ" / "กรมศุลกากร" (a bare name reads as set_agency) / "แล้วกลุ่ม 3 ล่ะ"
-        carried = (
-            (u.intent in ("set_agency", "fallback") or u.confidence < UNSURE)
-            and not SELF_STATEMENT.search(u.text)
-            and (FOLLOW_UP.search(u.text) is not None or is_short(u.text))
+        unsure = u.intent in ("set_agency", "fallback") or u.confidence < UNSURE
+        carried = not SELF_STATEMENT.search(u.text) and (
+            (unsure and (FOLLOW_UP.search(u.text) is not None or is_short(u.text))) or only_names(u.text, names)
         )
         if carried:
             intent = ctx.intent

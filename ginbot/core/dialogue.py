@@ -233,6 +233,14 @@ class Bot:
             return resumed
         if turn.state.pending is not None and turn.state.pending == pending:
             turn.clear_pending()
-        turn.understood = context.follow_up(turn.understood, turn.context)
+        turn.understood = context.follow_up(turn.understood, turn.context, _names(turn))
         return self.intents.get(turn.understood.intent).handler(turn)
 
+
+
+def _names(turn: Turn) -> list[str]:
+    """Every name of the agencies a message mentions (to tell "แล้วกรมศุลกากรล่ะ" from a new question)."""
+    u = turn.understood
+    ids = ([u.agency.id] if u.agency else []) + [c.id for c in u.candidates]
+    found = [turn.catalog.agencies[i] for i in dict.fromkeys(ids) if i in turn.catalog.agencies]
+    return [n for a in found for n in (a.name_th, a.name_en, a.abbr_th, a.abbr_en, *a.aliases) if n]

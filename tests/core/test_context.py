@@ -103,3 +103,16 @@ async def test_yes_saves_the_agency_asked_about(chat: Chat, seeded_sqlite: Datab
     assert await _saved_agency(seeded_sqlite) is None
     assert "บันทึกหน่วยงานของท่านแล้วค่ะ: กรมชลประทาน" in await chat.say("ใช่ครับ")
     assert await _saved_agency(seeded_sqlite) == "rid"
+
+
+@pytest.mark.parametrize(
+    ("text", "alone"),
+    [
+        ("แล้วกรมศุลกากรล่ะคะ", True), ("กรมศุลกากร", True), ("What about the Customs Department?", True),
+        ("and customs?", True), ("แล้วกรมศุลกากรติดตั้งยังไง", False), ("กรมสรรพากรย้ายวันไหน", False),
+        ("แล้ว v8 ล่ะ", False),
+    ],
+)  # fmt: skip
+def test_a_message_that_only_names_another_agency(text: str, alone: bool) -> None:
+    names = ["กรมศุลกากร", "The Customs Department", "Customs Department", "ศุลกากร", "customs"]
+    assert context.only_names(text, names) is alone
