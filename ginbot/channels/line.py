@@ -1,6 +1,6 @@
 """The LINE adapter: verified webhook events in, the core's replies out (reply API, push as the fallback).
 
-Sending rules (PLATFORM-NOTES.md):
+Sending rules (LINE Messaging API reference, as line-bot-sdk v3 exposes it):
 - The first five messages go as a reply; more go as pushes of five. A reply token is single-use and short
   lived, so when the reply is refused (400 "Invalid reply token" for an expired or redelivered event) or
   fails, everything goes as pushes instead.
@@ -33,6 +33,7 @@ from linebot.v3.messaging import (
 from linebot.v3.webhook import WebhookParser
 from yarl import URL
 
+from ginbot.backoff import Backoff
 from ginbot.channels.base import FAILURE_REPLY
 from ginbot.channels.intake import Intake
 from ginbot.channels.line_convert import LineTurn, batches, interpret, to_line_messages
@@ -47,8 +48,9 @@ REQUEST_TIMEOUT_S = 10.0
 # Concurrent requests to LINE (the SDK's default is 5 per CPU): replies at 300/s with LINE ~50 ms away
 # keep about 15 in flight.
 MAX_CONNECTIONS = 64
-# Pauses between push attempts: three tries within about a second, then give up and log.
-PUSH_RETRY_DELAYS_S = (0.2, 1.0)
+# Pushes: three tries within about a second (0.2 s, then 1 s), then give up and log.
+PUSH_ATTEMPTS = 3
+PUSH_BACKOFF = Backoff(first_s=0.2, max_s=1.0, factor=5)
 # A 429 saying this is the monthly message quota: retrying cannot help until next month.
 MONTHLY_LIMIT_MARK = "monthly limit"
 
@@ -69,14 +71,16 @@ class LineChannel:
         handler: MessageHandler,
         intake: Intake,
         request_timeout_s: float = REQUEST_TIMEOUT_S,
-        push_retry_delays_s: Sequence[float] = PUSH_RETRY_DELAYS_S,
+        push_backoff: Backoff = PUSH_BACKOFF,
+        push_attempts: int = PUSH_ATTEMPTS,
     ) -> None:
         self._parser = WebhookParser(channel_secret)
         self._config = Configuration(access_token=access_token, host=api_base)
         self._handler = handler
         self._intake = intake
         self._timeout_s = request_timeout_s
-        self._retry_delays_s = tuple(push_retry_delays_s)
+        self._push_backoff = push_backoff
+        self._push_attempts = push_attempts
         self._client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
 
@@ -167,7 +171,7 @@ class LineChannel:
         api = self._require_api()
         try:
             await api.reply_message(
-                ReplyMessageRequest(replyToken=reply_token, messages=messages),  # type: ignore[arg-type]
+                ReplyMessageRequest(replyToken=reply_token, messages=messages),
                 _request_timeout=self._timeout_s,
             )
             return True
@@ -182,11 +186,10 @@ class LineChannel:
         """Push up to five messages; True once LINE has accepted them (now or on an earlier attempt)."""
         api = self._require_api()
         retry_key = str(uuid.uuid4())
-        delays = (*self._retry_delays_s, None)
-        for attempt, delay in enumerate(delays, start=1):
+        for attempt in range(1, self._push_attempts + 1):
             try:
                 await api.push_message(
-                    PushMessageRequest(to=to, messages=messages),  # type: ignore[arg-type]
+                    PushMessageRequest(to=to, messages=messages),
                     x_line_retry_key=retry_key,
                     _request_timeout=self._timeout_s,
                 )
@@ -201,14 +204,14 @@ class LineChannel:
                 problem = f"{exc.status} {_short(exc.body)}"
             except (TimeoutError, aiohttp.ClientError) as exc:
                 retryable, problem = True, repr(exc)
-            if not retryable or delay is None:
+            if not retryable or attempt == self._push_attempts:
                 log.error("LINE push to %s failed after %d attempt(s): %s", to, attempt, problem)
                 return False
             log.warning(
                 "LINE push attempt %d failed (%s); retrying with the same retry key", attempt, problem
             )
-            await asyncio.sleep(delay)
-        return False  # pragma: no cover - the loop always returns
+            await asyncio.sleep(self._push_backoff.delay_s(attempt))
+        return False
 
     def _require_api(self) -> AsyncMessagingApi:
         if self._api is None:

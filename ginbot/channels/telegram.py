@@ -17,12 +17,13 @@ import logging
 import warnings
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 
+from ginbot.backoff import Backoff
 from ginbot.channels.base import FAILURE_REPLY
 from ginbot.channels.intake import Intake
 from ginbot.channels.telegram_convert import (
@@ -37,15 +38,17 @@ from ginbot.core.messages import Channel, IncomingMessage, Kind, MessageHandler,
 from ginbot.db.session import Database
 from ginbot.settings import Settings
 
+if TYPE_CHECKING:  # the channel only passes it on; ginbot.delivery imports the SDK side lazily
+    from ginbot.delivery.announce import StaffBroadcasts
+
 log = logging.getLogger(__name__)
 
-# Runs a coroutine in a background task that shutdown waits for (ginbot.web.lifecycle.Lifecycle.spawn).
+# Runs a coroutine in a background task that shutdown waits for (ginbot.web.background.BackgroundTasks.spawn).
 Spawn = Callable[[Coroutine[Any, Any, None]], object]
 
 WEBHOOK_PATH = "/telegram/webhook"
-# Backoff while Telegram cannot be reached at startup.
-START_RETRY_FIRST_S = 1.0
-START_RETRY_MAX_S = 60.0
+# Waits while Telegram cannot be reached at startup.
+START_BACKOFF = Backoff(first_s=1.0, max_s=60.0)
 # A reply held back longer than this by flood control is dropped: the person has moved on.
 MAX_RETRY_AFTER_S = 10.0
 
@@ -77,7 +80,7 @@ class TelegramChannel:
         self._buttons = ButtonTexts()
         self._starter: asyncio.Task[None] | None = None
         # Set by the app when staff may /broadcast (ginbot.delivery.announce.StaffBroadcasts); None: off.
-        self.staff: Any = None
+        self.staff: StaffBroadcasts | None = None
         self.status = "stopped"
 
     @classmethod
@@ -97,7 +100,7 @@ class TelegramChannel:
         )
 
     @property
-    def bot(self) -> Any:
+    def bot(self) -> ExtBot[None]:
         return self.application.bot
 
     @property
@@ -127,8 +130,10 @@ class TelegramChannel:
     async def start(self) -> None:
         """Connect (getMe), register the command menu and the webhook or start polling; retries on network errors."""
         self.status = "starting"
-        delay = START_RETRY_FIRST_S
+        attempt = 0
         while True:
+            attempt += 1
+            delay = START_BACKOFF.delay_s(attempt)
             try:
                 await self._connect()
                 break
@@ -143,7 +148,6 @@ class TelegramChannel:
                 log.error("Telegram startup failed: %s", exc)
                 return
             await asyncio.sleep(delay)
-            delay = min(delay * 2, START_RETRY_MAX_S)
         self.status = "ready"
         log.info(
             "Telegram channel ready (%s)",
@@ -213,6 +217,8 @@ class TelegramChannel:
         """Staff /broadcast and its confirm buttons belong to ginbot.delivery, not to the conversation."""
         from ginbot.delivery.telegram_staff import handle_staff_update
 
+        if self.staff is None:
+            return False
         try:
             return await handle_staff_update(self.staff, update, self._send_one, self._acknowledge)
         except Exception:

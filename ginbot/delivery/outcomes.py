@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ginbot.delivery.policy import backoff_s
+from ginbot.backoff import Backoff
 
 
 class Outcome(enum.Enum):
@@ -70,8 +70,7 @@ def next_step(
     attempts_before: int,
     max_attempts: int,
     retry_after_s: float | None,
-    backoff_base_s: float,
-    backoff_max_s: float,
+    backoff: Backoff,
     rng: random.Random,
 ) -> Step:
     """Where a row goes after one send. ``attempts_before`` counts earlier failed attempts."""
@@ -87,4 +86,4 @@ def next_step(
     attempt = attempts_before + 1
     if attempt >= max_attempts:
         return Step("failed")
-    return Step("queued", delay_s=backoff_s(attempt, base_s=backoff_base_s, max_s=backoff_max_s, rng=rng))
+    return Step("queued", delay_s=backoff.delay_s(attempt, rng))

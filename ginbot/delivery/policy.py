@@ -1,10 +1,9 @@
 """Pure delivery rules: the reminder policy (data/reminders.yml), when each reminder is due, whether a late
-one is still worth sending, and how long to wait before a retry. No I/O beyond reading the policy file."""
+one is still worth sending. No I/O beyond reading the policy file."""
 
 from __future__ import annotations
 
 import enum
-import random
 import string
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -124,10 +123,3 @@ def decide(due: datetime, now: datetime, grace_s: float) -> Due:
     if now - due <= timedelta(seconds=grace_s):
         return Due.SEND
     return Due.SKIP
-
-
-def backoff_s(attempt: int, *, base_s: float, max_s: float, rng: random.Random) -> float:
-    """Delay before retry number ``attempt`` (1 = the first retry): exponential, capped, with "equal jitter"
-    (half fixed, half random) so thousands of rows failed by one outage do not all come back at once."""
-    ceiling = min(max_s, base_s * 2 ** max(0, attempt - 1))
-    return ceiling / 2 + rng.uniform(0, ceiling / 2)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from ginbot.backoff import Backoff
 from ginbot.channels.registry import PushTransport
 from ginbot.core.clock import Clock
 from ginbot.core.messages import Channel
@@ -25,6 +26,8 @@ from ginbot.settings import Settings
 log = logging.getLogger(__name__)
 # How long cleanup waits for a batch in progress before cancelling it (its rows then wait for the lease).
 STOP_GRACE_S = 30.0
+# Waits while the platforms cannot be reached at start: soon at first, then at most once a minute.
+OPEN_BACKOFF = Backoff(first_s=1.0, max_s=60.0)
 
 
 def clock_for(settings: Settings) -> Callable[[], datetime]:
@@ -88,8 +91,10 @@ class DeliveryRunner:
     async def _open(self) -> None:
         if self._transports:
             return  # injected (tests)
-        delay_s = 1.0
+        attempt = 0
         while not self._stop.is_set():
+            attempt += 1
+            delay_s = OPEN_BACKOFF.delay_s(attempt)
             try:
                 opened = await open_transports(self.settings)
             except Exception as exc:
@@ -98,7 +103,6 @@ class DeliveryRunner:
                     await asyncio.wait_for(self._stop.wait(), delay_s)
                 except TimeoutError:
                     pass
-                delay_s = min(60.0, delay_s * 2)
                 continue
             self._transports, self._owned = opened, tuple(opened.values())
             return

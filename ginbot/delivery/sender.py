@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from ginbot.backoff import Backoff
 from ginbot.channels.registry import REGISTRY, PushTransport, Registry
 from ginbot.core.messages import Channel, Reply
 from ginbot.db.session import Database
@@ -70,6 +71,11 @@ class SenderConfig:
             telegram_per_chat_interval_s=s.telegram_per_chat_interval_s,
             line_requests_per_s=s.line_requests_per_s,
         )
+
+    @property
+    def backoff(self) -> Backoff:
+        # Equal jitter: rows failed together by one outage come back spread out, not all at once.
+        return Backoff(first_s=self.backoff_base_s, max_s=self.backoff_max_s, jitter=0.5)
 
 
 def _utcnow() -> datetime:
@@ -144,8 +150,7 @@ class Sender:
             attempts_before=attempts,
             max_attempts=self.config.max_attempts,
             retry_after_s=exc.retry_after_s if exc else None,
-            backoff_base_s=self.config.backoff_base_s,
-            backoff_max_s=self.config.backoff_max_s,
+            backoff=self.config.backoff,
             rng=self.rng,
         )
         return step.status, step.delay_s, step.count_attempt

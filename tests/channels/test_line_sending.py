@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from ginbot.backoff import Backoff
 from ginbot.channels.intake import Intake
 from ginbot.channels.line import LineChannel
 from ginbot.core.messages import Reply
@@ -27,7 +28,7 @@ async def line(sqlite_db: Database, line_stub: LineStub) -> AsyncIterator[LineCh
         handler=RecordingBot(),
         intake=Intake(sqlite_db, "line"),
         request_timeout_s=0.3,
-        push_retry_delays_s=(0.0, 0.0),
+        push_backoff=Backoff(first_s=0.0, max_s=0.0),
     )
     await channel.start()
     yield channel

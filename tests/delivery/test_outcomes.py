@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from ginbot.backoff import Backoff
 from ginbot.delivery.outcomes import Outcome, classify_line_status, next_step, retry_after_seconds
 
 
@@ -56,8 +57,7 @@ def test_next_step(
         attempts_before=attempts_before,
         max_attempts=5,
         retry_after_s=retry_after,
-        backoff_base_s=2.0,
-        backoff_max_s=60.0,
+        backoff=Backoff(first_s=2.0, max_s=60.0, jitter=0.5),
         rng=random.Random(1),
     )
     assert (step.status, step.count_attempt) == (status, counted)

@@ -1,14 +1,13 @@
-"""Pure reminder policy: due times at 09:00 Bangkok for each cohort, the grace window, backoff."""
+"""Pure reminder policy: due times at 09:00 Bangkok for each cohort, the grace window."""
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from ginbot.delivery.policy import Due, PolicyError, backoff_s, decide, due_at, load_policy, parse_policy
+from ginbot.delivery.policy import Due, PolicyError, decide, due_at, load_policy, parse_policy
 from ginbot.delivery.texts import render_reminder, text_problem
 from tests.conftest import ROOT
 
@@ -84,30 +83,6 @@ DUE = bkk(2020, 7, 3)
 )
 def test_grace_window(now: datetime, expected: Due) -> None:
     assert decide(DUE, now, GRACE_S) is expected
-
-
-@pytest.mark.parametrize(
-    ("attempt", "low", "high"),
-    [
-        (1, 2.5, 5.0),
-        (2, 5.0, 10.0),
-        (3, 10.0, 20.0),
-        (6, 80.0, 160.0),
-        (10, 300.0, 600.0),
-        (30, 300.0, 600.0),
-    ],
-)
-def test_backoff_grows_and_is_capped(attempt: int, low: float, high: float) -> None:
-    rng = random.Random(42)
-    delays = [backoff_s(attempt, base_s=5.0, max_s=600.0, rng=rng) for _ in range(200)]
-    assert all(low <= d <= high for d in delays)
-    assert len({round(d, 6) for d in delays}) > 100  # jittered, not one value for everyone
-
-
-def test_backoff_is_reproducible_with_a_seed() -> None:
-    a = [backoff_s(n, base_s=1, max_s=60, rng=random.Random(7)) for n in range(1, 8)]
-    b = [backoff_s(n, base_s=1, max_s=60, rng=random.Random(7)) for n in range(1, 8)]
-    assert a == b
 
 
 def test_reminder_text_uses_buddhist_era_dates() -> None:

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ginbot.backoff import Backoff
 from ginbot.db.models import AuditLog, Staff, StaffSession
 from ginbot.web.admin import audit
 
@@ -35,6 +36,7 @@ BOOTSTRAP_NAME = "admin"
 ACCOUNT_FREE_FAILURES = 5
 ACCOUNT_LOCK_BASE_S = 30.0
 ACCOUNT_LOCK_MAX_S = 15 * 60.0
+ACCOUNT_LOCK = Backoff(first_s=ACCOUNT_LOCK_BASE_S, max_s=ACCOUNT_LOCK_MAX_S)
 # Per address, across every account name (guessing names as well as passwords): 20 failures in 15 min.
 IP_WINDOW_S = 15 * 60.0
 IP_MAX_FAILURES = 20
@@ -155,7 +157,7 @@ def lock_seconds(failures: int) -> float:
     """How long the account stays locked after ``failures`` consecutive wrong passwords. Pure."""
     if failures < ACCOUNT_FREE_FAILURES:
         return 0.0
-    return min(ACCOUNT_LOCK_MAX_S, ACCOUNT_LOCK_BASE_S * 2 ** (failures - ACCOUNT_FREE_FAILURES))
+    return ACCOUNT_LOCK.delay_s(failures - ACCOUNT_FREE_FAILURES + 1)
 
 
 async def recent_failures_from(session: AsyncSession, ip: str, now: datetime) -> int:
