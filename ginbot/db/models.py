@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -107,7 +108,19 @@ class ConversationState(Base):
 
 class MessageLog(Base):
     __tablename__ = "message_log"
-    __table_args__ = (Index("ix_message_log_answered_created", "answered", "created_at"),)
+    __table_args__ = (
+        Index("ix_message_log_answered_created", "answered", "created_at"),
+        # The unanswered page reads only rows staff have not reviewed yet, newest first; the OR in its
+        # condition (a fallback, or a low-confidence answer) cannot use a plain index, so this one holds
+        # just the unreviewed rows, which stay few while the log grows.
+        Index(
+            "ix_message_log_unreviewed",
+            "created_at",
+            "id",
+            sqlite_where=text("reviewed_intent IS NULL"),
+            postgresql_where=text("reviewed_intent IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(

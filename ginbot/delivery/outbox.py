@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, or_, select, update
+from sqlalchemy import ColumnElement, DateTime, Integer, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ginbot.db.models import Broadcast, ChatUser, LineBatch, OutboxRow
+from ginbot.db.models import Base, Broadcast, ChatUser, LineBatch, OutboxRow
 from ginbot.delivery.store import as_utc, utc
 
 
@@ -255,15 +255,34 @@ async def record_results(session: AsyncSession, results: Iterable[RowResult], no
             .where(OutboxRow.id.in_(sent))
             .values(status="sent", sent_at=now, lease_until=None, last_error=None)
         )
-    for r in results:
-        if r.status == "sent":
-            continue
-        values: dict[str, object] = {"status": r.status, "last_error": r.error, "lease_until": None}
-        if r.count_attempt:
-            values["attempts"] = OutboxRow.attempts + 1
-        if r.next_attempt_at is not None:
-            values["next_attempt_at"] = utc(r.next_attempt_at)
-        await session.execute(update(OutboxRow).where(OutboxRow.id == r.row_id).values(**values))
+    others = [r for r in results if r.status != "sent"]
+    if others:
+        # One statement for every failed row (executemany), not one round trip each: each row keeps its own
+        # status, error and next attempt; a row without a new next attempt keeps the one it has.
+        table = Base.metadata.tables[OutboxRow.__tablename__]
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                status=bindparam("new_status"),
+                last_error=bindparam("error"),
+                lease_until=None,
+                attempts=table.c.attempts + bindparam("attempt_inc", type_=Integer),
+                next_attempt_at=func.coalesce(
+                    bindparam("next_at", type_=DateTime(timezone=True)), table.c.next_attempt_at
+                ),
+            ),
+            [
+                {
+                    "row_id": r.row_id,
+                    "new_status": r.status,
+                    "error": r.error,
+                    "attempt_inc": 1 if r.count_attempt else 0,
+                    "next_at": utc(r.next_attempt_at) if r.next_attempt_at is not None else None,
+                }
+                for r in others
+            ],
+        )
     blocked_users = [r.user_id for r in results if r.status == "blocked" and r.user_id is not None]
     if blocked_users:
         await session.execute(update(ChatUser).where(ChatUser.id.in_(blocked_users)).values(blocked=True))

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.core.intents import INTENTS
@@ -23,6 +23,7 @@ from ginbot.nlu.text import normalise, tokens
 from ginbot.web import lifecycle
 from ginbot.web.admin import audit
 from ginbot.web.admin.clustering import Group, Question, group_similar
+from ginbot.web.admin.context import Retrainable
 from ginbot.web.admin.stats import needs_review
 
 # Reviewed without teaching anything (chit-chat, a reply the bot handled fine): stored in reviewed_intent.
@@ -38,25 +39,28 @@ def grouping_key(text: str) -> str:
     return " ".join(t for t in tokens(normalise(text)) if t not in PARTICLES)
 
 
+def pending_query(limit: int = PAGE_LIMIT) -> Select[int, str, datetime, str, float, str, int | None]:
+    """The newest unreviewed questions (served by the partial index ix_message_log_unreviewed)."""
+    return (
+        select(
+            MessageLog.id,
+            MessageLog.text,
+            MessageLog.created_at,
+            MessageLog.intent,
+            MessageLog.confidence,
+            MessageLog.channel,
+            MessageLog.rating,
+        )
+        .where(needs_review(), MessageLog.text != "")
+        .order_by(MessageLog.created_at.desc(), MessageLog.id.desc())
+        .limit(limit)
+    )
+
+
 async def pending_groups(db: Database) -> tuple[list[Group], int]:
     """The newest unreviewed questions, grouped; and how many there are in all."""
     async with db.session() as session:
-        rows = (
-            await session.execute(
-                select(
-                    MessageLog.id,
-                    MessageLog.text,
-                    MessageLog.created_at,
-                    MessageLog.intent,
-                    MessageLog.confidence,
-                    MessageLog.channel,
-                    MessageLog.rating,
-                )
-                .where(needs_review(), MessageLog.text != "")
-                .order_by(MessageLog.created_at.desc(), MessageLog.id.desc())
-                .limit(PAGE_LIMIT)
-            )
-        ).all()
+        rows = (await session.execute(pending_query())).all()
     questions = [Question(*row) for row in rows]
     # Segmenting a few hundred short texts takes a moment of CPU: keep it off the event loop.
     groups = await asyncio.to_thread(group_similar, questions, grouping_key)
@@ -76,7 +80,7 @@ async def _unreviewed(session: AsyncSession, ids: Sequence[int]) -> Sequence[Mes
     ).all()
 
 
-async def teach(db: Database, nlu: Any | None, lock: asyncio.Lock, *, ids: Sequence[int], intent: str,
+async def teach(db: Database, nlu: Retrainable | None, lock: asyncio.Lock, *, ids: Sequence[int], intent: str,
                 staff_name: str, ip: str | None) -> Taught:  # fmt: skip
     """Assign the messages ``ids`` to ``intent`` (or DISMISSED) and retrain the running NLU."""
     if intent != DISMISSED and intent not in INTENTS:
