@@ -10,13 +10,18 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ginbot.db.migrate import SchemaNotCurrent, require_current_schema, upgrade
 from ginbot.db.session import Database, DatabaseUnavailable
 from ginbot.errors import DataFileError
 from ginbot.observability.logging import configure_logging
 from ginbot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # imported where used: `ginbot parse` and `db` commands need neither the core nor its NLU
+    from ginbot.core.catalog import Catalog
+    from ginbot.core.dialogue import Bot
+    from ginbot.core.messages import Reply
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -69,20 +74,20 @@ async def _seed(settings: Settings) -> int:
 
 # --- conversation ---------------------------------------------------------------------------------------
 
-def _print_replies(replies: list[Any]) -> None:
+def _print_replies(replies: list[Reply]) -> None:
     for reply in replies:
         print(reply.plain())
         if reply.quick_replies:
             print("  " + " | ".join(f"[{q.label}]" for q in reply.quick_replies))
 
 
-def _replies_json(replies: list[Any]) -> list[dict[str, Any]]:
+def _replies_json(replies: list[Reply]) -> list[dict[str, Any]]:
     from ginbot.channels.jsonform import replies_json
 
     return replies_json(replies, rich=False)
 
 
-async def _open_bot(settings: Settings) -> tuple[Any, Any]:
+async def _open_bot(settings: Settings) -> tuple[Database, Bot]:
     from ginbot.wiring import build_bot
 
     db = Database(settings.database_url)
@@ -92,7 +97,7 @@ async def _open_bot(settings: Settings) -> tuple[Any, Any]:
     return db, bot
 
 
-def _warn_if_empty(catalog: Any) -> None:
+def _warn_if_empty(catalog: Catalog) -> None:
     if not catalog.agencies:
         print("ginbot: the database has no agencies yet; run `ginbot db seed` (or `ginbot import …`)", file=sys.stderr)
 

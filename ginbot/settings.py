@@ -126,7 +126,7 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):  # type: ignore[no-untyped-def]
         # load_settings() collects the variables itself, so only explicit values count here.
         return (init_settings,)
 

@@ -7,9 +7,12 @@ exactly and the NLU can change inside without touching conversation rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ginbot.nlu.agency_table import AgencyCandidate
+
+if TYPE_CHECKING:  # the type only: importing the engine at run time would load the classifier's libraries
+    from ginbot.nlu.engine import Nlu
 
 # The NLU's match result is already plain frozen data (id, name_th, score, suggestion); the core uses it
 # as is rather than keeping a copy of the same shape.
@@ -46,9 +49,9 @@ class Understanding(Protocol):
 
 
 class NluUnderstanding:
-    """Adapts ginbot.nlu.engine.Nlu (duck-typed, so the core never imports the classifier)."""
+    """Adapts ginbot.nlu.engine.Nlu; the dialogue sees only ``Understanding``."""
 
-    def __init__(self, nlu: Any) -> None:
+    def __init__(self, nlu: Nlu) -> None:
         self.nlu = nlu
 
     def understand(self, text: str) -> Understood:
@@ -61,7 +64,7 @@ class NluUnderstanding:
             candidates=tuple(result.agency_candidates),
             cohort=result.cohort,
             platform=result.platform,
-            mobile=bool(getattr(result, "mobile_unspecified", False)),
+            mobile=result.mobile_unspecified,
             alternatives=tuple(intent for intent, _p in result.ranked),
             language=getattr(result, "language", None),
         )

@@ -39,7 +39,7 @@ class LineSdkTransport:
         from ginbot.channels.line_convert import LINE_MESSAGES_PER_REQUEST, to_line_messages
 
         messages = to_line_messages([reply])[:LINE_MESSAGES_PER_REQUEST]
-        request = MulticastRequest(to=list(recipients), messages=messages)  # type: ignore[call-arg, arg-type]
+        request = MulticastRequest(to=list(recipients), messages=messages)
         try:
             # The SDK's default timeout is 300 s and it never retries: both are ours to decide.
             await self._api.multicast(request, x_line_retry_key=retry_key, _request_timeout=self._timeout_s)

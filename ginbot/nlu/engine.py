@@ -76,7 +76,7 @@ class ParseResult:
     language: Language | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The `ginbot parse` object (CONTRACT.md), JSON-ready."""
+        """The `ginbot parse` object (its fields are a promise to scripts: see the README), JSON-ready."""
 
         def candidate(c: AgencyCandidate) -> dict[str, Any]:
             return {"id": c.id, "name_th": c.name_th, "score": round(c.score, 3)}

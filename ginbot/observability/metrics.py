@@ -37,7 +37,7 @@ from ginbot.core.messages import IncomingMessage
 log = logging.getLogger(__name__)
 
 # The *_created series (one timestamp per labelled series) double the output and no dashboard uses them.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 # Channels that receive and send messages; pre-creating their series makes a quiet channel read 0

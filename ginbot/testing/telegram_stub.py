@@ -94,7 +94,7 @@ class TelegramStub(StubServer):
 
     # --- scripting and reading ----------------------------------------------------------------------------
 
-    def fail(  # type: ignore[override]
+    def fail(
         self,
         endpoint: str,
         status: int,

@@ -80,14 +80,17 @@ async def _apply(request: web.Request, kind: str, data: bytes, name: str) -> Imp
 
 async def _refresh_bot(request: web.Request) -> bool:
     """Make the running bot use the new lists; True when its agency-name matcher was rebuilt as well."""
-    bot: Any = context.bot(request)
-    if not hasattr(bot, "reload"):
+    from ginbot.core.dialogue import Bot
+    from ginbot.nlu.engine import Nlu
+    from ginbot.wiring import refresh_agencies
+
+    bot = context.bot(request)
+    if not isinstance(bot, context.Reloadable):
         return False
     await bot.reload()
     nlu = context.nlu_of(bot)
-    if nlu is None or not hasattr(nlu, "matcher"):
+    if not isinstance(bot, Bot) or not isinstance(nlu, Nlu):
         return False
-    from ginbot.wiring import refresh_agencies
 
     catalog = await bot.catalog()
     await asyncio.get_running_loop().run_in_executor(None, refresh_agencies, nlu, catalog)

@@ -5,8 +5,9 @@ The keys live in ginbot.web.keys.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from aiohttp import web
 from ginbot.core.clock import Clock
 from ginbot.core.messages import MessageHandler
 from ginbot.db.session import Database
+from ginbot.nlu.intents import IntentExample
 from ginbot.settings import Settings
 from ginbot.web.admin.sessions import Signed
 from ginbot.web.keys import BOT_KEY, DB_KEY, SETTINGS_KEY
@@ -33,10 +35,24 @@ def bot(request: web.Request) -> MessageHandler:
     return request.app[BOT_KEY]
 
 
-def nlu_of(handler: MessageHandler) -> Any | None:
-    """The running ginbot.nlu.engine.Nlu behind the bot, or None (a test's fake bot has none)."""
+@runtime_checkable
+class Retrainable(Protocol):
+    """What the admin pages need of the running NLU (ginbot.nlu.engine.Nlu, or a test's recording twin)."""
+
+    def retrain(self, extra_examples: Iterable[IntentExample]) -> None: ...
+
+
+@runtime_checkable
+class Reloadable(Protocol):
+    """A bot that can re-read the agency and cohort lists after an import."""
+
+    async def reload(self) -> None: ...
+
+
+def nlu_of(handler: MessageHandler) -> Retrainable | None:
+    """The running NLU behind the bot, or None (a bot without one, such as a test's fake)."""
     nlu = getattr(getattr(handler, "understanding", None), "nlu", None)
-    return nlu if hasattr(nlu, "retrain") else None
+    return nlu if isinstance(nlu, Retrainable) else None
 
 
 def clock(request: web.Request) -> Clock:
