@@ -37,23 +37,22 @@ from ginbot.db.migrate import upgrade  # noqa: E402
 from ginbot.db.models import ChatUser, OutboxRow  # noqa: E402
 from ginbot.db.session import Database  # noqa: E402
 from ginbot.delivery.announce import announce  # noqa: E402
+from ginbot.testing.line_stub import LineStub  # noqa: E402
+from ginbot.testing.telegram_stub import TelegramStub  # noqa: E402
 from tests.conftest import create_pg_database, drop_pg_database  # noqa: E402
-from tests.delivery.conftest import TELEGRAM_TOKEN, seed_campaign  # noqa: E402
-from tests.delivery.stubs import LineStub, TelegramStub  # noqa: E402
+from tests.delivery.conftest import LINE_TOKEN, TELEGRAM_TOKEN, seed_campaign  # noqa: E402
 
 PTB_PER_REQUEST_TIMEOUT_S = 30
 
 
 async def serve_stubs(port_file: Path) -> None:
-    line, telegram = LineStub(), TelegramStub()
-    await line.start()
-    await telegram.start()
+    line, telegram = await LineStub(LINE_TOKEN).start(), await TelegramStub(TELEGRAM_TOKEN).start()
     port_file.write_text(json.dumps({"line": line.url, "telegram": telegram.url}))
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
-    await line.stop()
-    await telegram.stop()
+    await line.close()
+    await telegram.close()
 
 
 def stats(url: str) -> dict[str, object]:
@@ -115,7 +114,7 @@ async def run_one(n: int, args: argparse.Namespace, urls: dict[str, str]) -> dic
         env = {k: v for k, v in os.environ.items() if not k.startswith("GINBOT_")}
         env.update(
             GINBOT_DATABASE_URL=db.url,
-            GINBOT_LINE_CHANNEL_ACCESS_TOKEN="bench",
+            GINBOT_LINE_CHANNEL_ACCESS_TOKEN=LINE_TOKEN,
             GINBOT_LINE_API_BASE=urls["line"],
             GINBOT_TELEGRAM_TOKEN=TELEGRAM_TOKEN,
             GINBOT_TELEGRAM_API_BASE=f"{urls['telegram']}/bot",

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ginbot.testing.stub_server import Answer, StubServer
+from ginbot.testing.stub_server import Answer, StubServer, duplicates
 
 MAX_MESSAGES = 5
 MAX_TEXT_UTF16 = 5000
@@ -72,6 +72,20 @@ class LineStub(StubServer):
         return route
 
     # --- what people received ---------------------------------------------------------------------------
+
+    def retry_keys(self) -> list[str | None]:
+        """The X-Line-Retry-Key of every push and multicast request, answered or not, in order."""
+        return [r.headers.get("X-Line-Retry-Key") for r in self.requests if r.endpoint in ("push", "multicast")]
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "recipients": len(self.delivered),
+            "messages": sum(self.delivered.values()),
+            "duplicates": duplicates(self.delivered),
+            "requests": len(self.requests),
+            "multicasts": len(self.calls("multicast", accepted=True)),
+            "conflicts": self.conflicts,
+        }
 
     def expire_reply_token(self, token: str) -> None:
         """Make ``token`` answer 400 "Invalid reply token", as an expired or redelivered one does."""

@@ -6,6 +6,9 @@ order; an endpoint without a queued fault behaves like the real platform (includ
 
 A *hang* models the case retries exist for: the platform accepts the request (it is recorded and takes
 effect) but the answer never comes back until ``release()`` (or ``close()``), so the client times out.
+``hanging`` says how many such answers are being withheld right now.
+
+``GET /_stats`` serves ``stats()`` as JSON, for a stub running in another process (bench/broadcast.py).
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class StubServer:
         # Called with every recorded request (benchmarks match replies to what they sent).
         self.on_request: Callable[[RecordedRequest], None] | None = None
         self._faults: dict[str, deque[Fault]] = {}
+        self.hanging = 0  # accepted requests whose answer is being withheld (see hang)
         self._released = asyncio.Event()
         self._recorded = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -90,6 +94,7 @@ class StubServer:
 
     async def start(self) -> Self:
         app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_get("/_stats", self._stats_route)
         self._routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -115,6 +120,13 @@ class StubServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def stats(self) -> dict[str, Any]:
+        """Figures for a benchmark reading the stub from another process."""
+        return {"requests": len(self.requests)}
+
+    async def _stats_route(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.stats())
 
     # --- scripting ----------------------------------------------------------------------------------------
 
@@ -212,8 +224,17 @@ class StubServer:
         async with self._recorded:
             self._recorded.notify_all()
         if fault is not None and fault.status is None:
-            await self._released.wait()
+            self.hanging += 1
+            try:
+                await self._released.wait()
+            finally:
+                self.hanging -= 1
         return web.json_response(answer.body, status=answer.status, headers=dict(answer.headers))
+
+
+def duplicates(received: Mapping[str, int]) -> int:
+    """Messages beyond the first per recipient: what a person would see twice."""
+    return sum(n - 1 for n in received.values() if n > 1)
 
 
 async def read_params(request: web.Request) -> dict[str, Any]:

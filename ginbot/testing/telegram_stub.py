@@ -25,7 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ginbot.testing.stub_server import Answer, StubServer
+from ginbot.testing.stub_server import Answer, StubServer, duplicates
 
 DEFAULT_TOKEN = "123456789:ginbot-stub-token"
 MAX_TEXT = 4096
@@ -128,6 +128,25 @@ class TelegramStub(StubServer):
 
     def texts_to(self, chat_id: str | int) -> list[str]:
         return list(self._texts.get(str(chat_id), []))
+
+    def sent_times(self, chat_id: str | int | None = None) -> list[float]:
+        """When each accepted sendMessage (to ``chat_id`` only, if given) arrived (time.monotonic())."""
+        return [
+            r.received_at
+            for r in self.calls("sendMessage", accepted=True)
+            if chat_id is None or str(r.body.get("chat_id")) == str(chat_id)
+        ]
+
+    def stats(self) -> dict[str, Any]:
+        times = self.sent_times()
+        return {
+            "recipients": len(self.delivered),
+            "messages": sum(self.delivered.values()),
+            "duplicates": duplicates(self.delivered),
+            "requests": len(self.calls("sendMessage")),
+            "first_s": min(times) if times else None,
+            "last_s": max(times) if times else None,
+        }
 
     def sent_messages(self, chat_id: str | int | None = None) -> list[dict[str, Any]]:
         """Parameters of every accepted sendMessage (to ``chat_id`` only, if given), in order."""

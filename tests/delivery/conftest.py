@@ -85,9 +85,11 @@ from collections.abc import AsyncIterator  # noqa: E402
 
 from ginbot.delivery.sender import Sender, SenderConfig  # noqa: E402
 from ginbot.delivery.transports import LineSdkTransport, TelegramBotTransport  # noqa: E402
-from tests.delivery.stubs import LineStub, TelegramStub  # noqa: E402
+from ginbot.testing.line_stub import LineStub  # noqa: E402
+from ginbot.testing.telegram_stub import TelegramStub  # noqa: E402
 
 TELEGRAM_TOKEN = "123456:TEST-token"
+LINE_TOKEN = "line-token"
 
 
 @dataclass
@@ -100,17 +102,15 @@ class Platforms:
 
 @pytest.fixture
 async def platforms() -> AsyncIterator[Platforms]:
-    line, telegram = LineStub(), TelegramStub()
-    await line.start()
-    await telegram.start()
-    lt = LineSdkTransport("line-token", line.url, timeout_s=5)
+    line, telegram = await LineStub(LINE_TOKEN).start(), await TelegramStub(TELEGRAM_TOKEN).start()
+    lt = LineSdkTransport(LINE_TOKEN, line.url, timeout_s=5)
     tt = TelegramBotTransport(TELEGRAM_TOKEN, f"{telegram.url}/bot", timeout_s=5, pool_size=8)
     await tt.start()
     yield Platforms(line, telegram, lt, tt)
     await lt.close()
     await tt.close()
-    await line.stop()
-    await telegram.stop()
+    await line.close()
+    await telegram.close()
 
 
 FAST = SenderConfig(

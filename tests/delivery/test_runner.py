@@ -14,9 +14,17 @@ from ginbot.db.session import Database
 from ginbot.delivery.announce import announce
 from ginbot.delivery.runner import DeliveryRunner
 from ginbot.settings import load_settings
+from ginbot.testing.line_stub import LineStub
 from ginbot.web.app import create_app
-from tests.delivery.conftest import Person, Platforms, add_people, line_id, seed_campaign, telegram_id
-from tests.delivery.stubs import LineStub
+from tests.delivery.conftest import (
+    LINE_TOKEN,
+    Person,
+    Platforms,
+    add_people,
+    line_id,
+    seed_campaign,
+    telegram_id,
+)
 
 
 class SilentBot:
@@ -35,12 +43,11 @@ async def test_serve_sends_queued_broadcasts_in_the_background(sqlite_db: Databa
     await seed_campaign(sqlite_db)
     await add_people(sqlite_db, [Person("line", line_id(i), "dga") for i in range(3)])
     await announce(sqlite_db, to="all", text="ประกาศจากเจ้าหน้าที่", created_by="test")
-    line = LineStub()
-    await line.start()
+    line = await LineStub(LINE_TOKEN).start()
     settings = load_settings(
         {
             "GINBOT_LINE_CHANNEL_SECRET": "secret",
-            "GINBOT_LINE_CHANNEL_ACCESS_TOKEN": "token",
+            "GINBOT_LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN,
             "GINBOT_LINE_API_BASE": line.url,
             "GINBOT_PLANNER_INTERVAL_S": "0.1",
             "GINBOT_SENDER_IDLE_POLL_S": "0.05",
@@ -49,13 +56,15 @@ async def test_serve_sends_queued_broadcasts_in_the_background(sqlite_db: Databa
     try:
         async with TestClient(TestServer(create_app(settings, db=sqlite_db, bot=SilentBot()))) as client:
             assert (await client.get("/healthz")).status == 200
-            await until(lambda: len(line.received) == 3)
-        # Cleanup stopped the runner: nothing is sent any more.
-        await announce(sqlite_db, to="all", text="หลังปิดระบบ", created_by="test")
-        await asyncio.sleep(0.3)
-        assert all(texts == ["ประกาศจากเจ้าหน้าที่"] for texts in line.texts.values())
+            await until(lambda: len(line.delivered) == 3)
+            running = [t for t in asyncio.all_tasks() if t.get_name().startswith("ginbot-")]
+            assert running, "the planner and sender run as tasks of the app"
+        # Cleanup stopped the runner: its tasks are finished, so nothing can send any more …
+        assert all(t.done() for t in running)
+        assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("ginbot-")]
+        assert all(line.texts_to(line_id(i)) == ["ประกาศจากเจ้าหน้าที่"] for i in range(3))
     finally:
-        await line.stop()
+        await line.close()
 
 
 async def test_reminder_goes_out_at_nine_on_its_day(campaign: Database, platforms: Platforms) -> None:
@@ -71,11 +80,11 @@ async def test_reminder_goes_out_at_nine_on_its_day(campaign: Database, platform
     )
     await runner.start()
     try:
-        await until(lambda: bool(platforms.telegram.received) and bool(platforms.line.received))
+        await until(lambda: bool(platforms.telegram.delivered) and bool(platforms.line.delivered))
     finally:
         await runner.stop()
-    (text,) = platforms.telegram.texts[telegram_id(1)]
+    (text,) = platforms.telegram.texts_to(telegram_id(1))
     assert text.startswith(
         "เรียน ผู้ใช้งาน GIN Conference ของกรมสรรพากร: ระบบ v8 จะใช้งานได้ถึงวันจันทร์ที่ 6 กรกฎาคม 2563 (อีก 3 วัน)"
     )
-    assert platforms.line.texts[line_id(2)] == [text]
+    assert platforms.line.texts_to(line_id(2)) == [text]

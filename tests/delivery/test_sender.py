@@ -29,7 +29,6 @@ from tests.delivery.conftest import (
     sender_for,
     telegram_id,
 )
-from tests.delivery.stubs import BAD_REQUEST, BLOCKED, SERVER_ERROR, TOO_MANY, Injected, telegram_error
 
 
 async def queue(db: Database, to: str, text: str = "ประกาศทดสอบ", channel: str | None = None) -> int:
@@ -92,12 +91,12 @@ async def test_cohort_2_broadcast_reaches_exactly_cohort_2_on_both_channels(
     broadcast_id = await queue(campaign, "cohort:2", "แจ้งกลุ่ม 2: ปิดปรับปรุงระบบคืนนี้")
     await settle(campaign, sender_for(campaign, platforms))
 
-    assert set(platforms.line.received) == expected_line
-    assert set(platforms.telegram.received) == expected_tg
-    assert set(platforms.line.received.values()) == {1} and set(platforms.telegram.received.values()) == {1}
-    assert all(t == ["แจ้งกลุ่ม 2: ปิดปรับปรุงระบบคืนนี้"] for t in platforms.telegram.texts.values())
-    assert platforms.line.multicasts == -(-len(expected_line) // 500)  # 500 ids per request
-    assert platforms.line.missing_retry_key == 0
+    assert set(platforms.line.delivered) == expected_line
+    assert set(platforms.telegram.delivered) == expected_tg
+    assert set(platforms.line.delivered.values()) == {1} and set(platforms.telegram.delivered.values()) == {1}
+    assert all(platforms.telegram.texts_to(chat) == ["แจ้งกลุ่ม 2: ปิดปรับปรุงระบบคืนนี้"] for chat in expected_tg)
+    assert len(platforms.line.calls("multicast")) == -(-len(expected_line) // 500)  # 500 ids per request
+    assert None not in platforms.line.retry_keys()
     async with campaign.session() as session:
         rep = await report(session, broadcast_id)
     assert rep is not None
@@ -120,7 +119,7 @@ async def test_channel_filter(sqlite_db: Database, platforms: Platforms) -> None
     )
     await queue(sqlite_db, "agency:dga", channel="telegram")
     await settle(sqlite_db, sender_for(sqlite_db, platforms))
-    assert set(platforms.telegram.received) == {telegram_id(2)} and not platforms.line.received
+    assert set(platforms.telegram.delivered) == {telegram_id(2)} and not platforms.line.delivered
 
 
 async def one_of_each(db: Database, n: int = 5) -> None:
@@ -132,26 +131,27 @@ async def one_of_each(db: Database, n: int = 5) -> None:
 
 async def test_telegram_429_retry_after_is_honoured(sqlite_db: Database, platforms: Platforms) -> None:
     await one_of_each(sqlite_db)
-    platforms.telegram.fail_next.append(TOO_MANY)  # "retry after 1"
+    platforms.telegram.fail("sendMessage", 429, retry_after=1)
     await queue(sqlite_db, "all")
     await settle(sqlite_db, sender_for(sqlite_db, platforms))
-    assert set(platforms.telegram.received.values()) == {1} and len(platforms.telegram.received) == 5
-    ((_, status, rejected_at),) = platforms.telegram.rejected
-    assert status == 429
+    assert set(platforms.telegram.delivered.values()) == {1} and len(platforms.telegram.delivered) == 5
+    (rejected,) = platforms.telegram.calls("sendMessage", accepted=False)
+    assert rejected.status == 429
+    rejected_at, sent_at = rejected.received_at, platforms.telegram.sent_times()
     # Nothing was sent during the pause Telegram asked for, except requests already on the wire (≤ 0.1 s).
-    assert all(not (rejected_at + 0.1 < t < rejected_at + 1.0) for t in platforms.telegram.all_sent_at)
-    assert any(t >= rejected_at + 1.0 for t in platforms.telegram.all_sent_at)
+    assert all(not (rejected_at + 0.1 < t < rejected_at + 1.0) for t in sent_at)
+    assert any(t >= rejected_at + 1.0 for t in sent_at)
 
 
 async def test_telegram_5xx_retried_then_dead_lettered(sqlite_db: Database, platforms: Platforms) -> None:
     await one_of_each(sqlite_db)
-    platforms.telegram.fail_chat[telegram_id(1)].extend([SERVER_ERROR])  # recovers on the 2nd attempt
-    platforms.telegram.fail_chat[telegram_id(2)].extend([SERVER_ERROR] * 5)  # never recovers
+    platforms.telegram.fail("sendMessage", 500, to=telegram_id(1))  # recovers on the 2nd attempt
+    platforms.telegram.fail("sendMessage", 500, to=telegram_id(2), times=5)  # never recovers
     broadcast_id = await queue(sqlite_db, "all")
     await settle(sqlite_db, sender_for(sqlite_db, platforms, max_attempts=3))
 
-    assert platforms.telegram.received[telegram_id(1)] == 1
-    assert telegram_id(2) not in platforms.telegram.received
+    assert platforms.telegram.delivered[telegram_id(1)] == 1
+    assert telegram_id(2) not in platforms.telegram.delivered
     dead = await row_of(sqlite_db, telegram_id(2))
     assert (dead.status, dead.attempts) == ("failed", 3)
     assert "Internal Server Error" in (dead.last_error or "")
@@ -162,7 +162,7 @@ async def test_telegram_5xx_retried_then_dead_lettered(sqlite_db: Database, plat
 
 async def test_telegram_403_marks_the_person_blocked(sqlite_db: Database, platforms: Platforms) -> None:
     await one_of_each(sqlite_db)
-    platforms.telegram.fail_chat[telegram_id(3)].append(BLOCKED)
+    platforms.telegram.fail("sendMessage", 403, to=telegram_id(3))
     await queue(sqlite_db, "all")
     await settle(sqlite_db, sender_for(sqlite_db, platforms))
     row = await row_of(sqlite_db, telegram_id(3))
@@ -172,20 +172,20 @@ async def test_telegram_403_marks_the_person_blocked(sqlite_db: Database, platfo
             select(ChatUser.blocked).where(ChatUser.platform_user_id == telegram_id(3))
         )
     # The next broadcast does not even try.
-    requests_before = platforms.telegram.requests
+    requests_before = len(platforms.telegram.calls("sendMessage"))
     await queue(sqlite_db, "all", "ประกาศที่สอง")
     await settle(sqlite_db, sender_for(sqlite_db, platforms))
-    assert platforms.telegram.requests - requests_before == 4
+    assert len(platforms.telegram.calls("sendMessage")) - requests_before == 4
 
 
 async def test_telegram_400_is_dead_at_once(sqlite_db: Database, platforms: Platforms) -> None:
     await one_of_each(sqlite_db)
-    platforms.telegram.fail_chat[telegram_id(0)].append(BAD_REQUEST)
+    platforms.telegram.fail("sendMessage", 400, to=telegram_id(0), description="Bad Request: chat not found")
     await queue(sqlite_db, "all")
     await settle(sqlite_db, sender_for(sqlite_db, platforms))
     row = await row_of(sqlite_db, telegram_id(0))
     assert (row.status, row.attempts) == ("failed", 1)
-    assert platforms.telegram.rejected[0][1] == 400 and len(platforms.telegram.rejected) == 1
+    assert [r.status for r in platforms.telegram.calls("sendMessage", accepted=False)] == [400]
 
 
 async def test_telegram_one_message_per_second_per_chat(sqlite_db: Database, platforms: Platforms) -> None:
@@ -194,7 +194,7 @@ async def test_telegram_one_message_per_second_per_chat(sqlite_db: Database, pla
         await queue(sqlite_db, "all", f"ประกาศ {i}")
     await settle(sqlite_db, sender_for(sqlite_db, platforms, telegram_per_chat_interval_s=0.5))
     for chat in (telegram_id(0), telegram_id(1)):
-        times = platforms.telegram.sent_at[chat]
+        times = platforms.telegram.sent_times(chat)
         assert len(times) == 3
         assert all(b - a >= 0.45 for a, b in itertools.pairwise(times))
 
@@ -208,11 +208,12 @@ async def line_people(db: Database, n: int) -> None:
 
 async def test_line_retry_reuses_the_key_after_a_5xx(sqlite_db: Database, platforms: Platforms) -> None:
     await line_people(sqlite_db, 3)
-    platforms.line.fail_next.append(Injected(500, {"message": "Internal error"}))
+    platforms.line.fail("multicast", 500)
     await queue(sqlite_db, "all")
     await settle(sqlite_db, sender_for(sqlite_db, platforms))
-    assert len(platforms.line.keys) == 2 and platforms.line.keys[0] == platforms.line.keys[1]
-    assert set(platforms.line.received.values()) == {1} and len(platforms.line.received) == 3
+    keys = platforms.line.retry_keys()
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert set(platforms.line.delivered.values()) == {1} and len(platforms.line.delivered) == 3
 
 
 class LostResponse:
@@ -239,7 +240,7 @@ async def test_line_lost_response_is_not_sent_twice(sqlite_db: Database, platfor
     sender.line = LostResponse(platforms.line_transport)
     await settle(sqlite_db, sender)
     assert platforms.line.conflicts == 1  # the retry met LINE's 409 …
-    assert set(platforms.line.received.values()) == {1}  # … so nobody got it twice
+    assert set(platforms.line.delivered.values()) == {1}  # … so nobody got it twice
     async with sqlite_db.session() as session:
         rep = await report(session, broadcast_id)
         batch = await session.scalar(select(LineBatch))
@@ -249,10 +250,10 @@ async def test_line_lost_response_is_not_sent_twice(sqlite_db: Database, platfor
 
 async def test_line_monthly_quota_is_not_retried(sqlite_db: Database, platforms: Platforms) -> None:
     await line_people(sqlite_db, 2)
-    platforms.line.fail_next.append(Injected(429, {"message": "You have reached your monthly limit."}))
+    platforms.line.fail("multicast", 429, body={"message": "You have reached your monthly limit."})
     broadcast_id = await queue(sqlite_db, "all")
     await settle(sqlite_db, sender_for(sqlite_db, platforms))
-    assert platforms.line.requests == 1
+    assert len(platforms.line.calls()) == 1
     async with sqlite_db.session() as session:
         rep = await report(session, broadcast_id)
     assert rep is not None and rep.failed == 2
@@ -266,7 +267,7 @@ async def test_unsubscribed_after_fan_out_is_skipped(sqlite_db: Database, platfo
         assert user is not None
         user.subscribed = False
     await settle(sqlite_db, sender_for(sqlite_db, platforms))
-    assert set(platforms.telegram.received) == {telegram_id(1)}
+    assert set(platforms.telegram.delivered) == {telegram_id(1)}
     async with sqlite_db.session() as session:
         rep = await report(session, broadcast_id)
     assert rep is not None and (rep.sent, rep.skipped) == (1, 1)
@@ -274,10 +275,12 @@ async def test_unsubscribed_after_fan_out_is_skipped(sqlite_db: Database, platfo
 
 async def test_telegram_error_json_without_parameters(sqlite_db: Database, platforms: Platforms) -> None:
     await one_of_each(sqlite_db, n=1)
-    platforms.telegram.fail_next.append(telegram_error(502, "Bad Gateway"))
+    platforms.telegram.fail(
+        "sendMessage", 502, body={"ok": False, "error_code": 502, "description": "Bad Gateway"}
+    )
     await queue(sqlite_db, "all")
     await settle(sqlite_db, sender_for(sqlite_db, platforms))
-    assert platforms.telegram.received[telegram_id(0)] == 1
+    assert platforms.telegram.delivered[telegram_id(0)] == 1
 
 
 async def test_the_deliveries_counter_tells_what_happened_to_each_recipient(
@@ -286,9 +289,9 @@ async def test_the_deliveries_counter_tells_what_happened_to_each_recipient(
     """ginbot_deliveries_total per recipient: a LINE multicast counts every person in it."""
     await one_of_each(sqlite_db)  # five on Telegram
     await add_people(sqlite_db, [Person("line", line_id(i), "dga") for i in range(4)])
-    platforms.telegram.fail_chat[telegram_id(1)].append(SERVER_ERROR)  # sent on the second attempt
-    platforms.telegram.fail_chat[telegram_id(3)].append(BLOCKED)
-    platforms.line.fail_next.append(Injected(500, {"message": "Internal error"}))  # the multicast, once
+    platforms.telegram.fail("sendMessage", 500, to=telegram_id(1))  # sent on the second attempt
+    platforms.telegram.fail("sendMessage", 403, to=telegram_id(3))
+    platforms.line.fail("multicast", 500)  # the multicast, once
 
     def counts() -> dict[tuple[str, str], float]:
         return {

@@ -10,8 +10,8 @@ import aiohttp
 
 from ginbot.db.session import Database
 from ginbot.delivery.announce import announce
-from tests.delivery.conftest import Person, add_people, line_id, seed_campaign, telegram_id
-from tests.delivery.stubs import TelegramStub
+from ginbot.testing.telegram_stub import TelegramStub
+from tests.delivery.conftest import TELEGRAM_TOKEN, Person, add_people, line_id, seed_campaign, telegram_id
 from tests.delivery.test_crash import start_worker, wait_for, worker_env
 from tests.observability.serving import free_port
 
@@ -33,12 +33,10 @@ async def test_the_worker_serves_its_deliveries_and_the_outbox_depth(db: Databas
     await add_people(db, [Person("telegram", telegram_id(i), "rd") for i in range(N_TELEGRAM)])
     # This worker has no LINE token: the LINE messages wait, and the scrape must say so.
     await add_people(db, [Person("line", line_id(i), "dga") for i in range(N_LINE)])
-    telegram = TelegramStub()
-    await telegram.start()
+    telegram = await TelegramStub(TELEGRAM_TOKEN).start()
     port = free_port()
     log = tmp_path / "worker.log"
-    env = worker_env(db, telegram, telegram) | {"GINBOT_METRICS_PORT": str(port), "GINBOT_HOST": "127.0.0.1"}
-    env.pop("GINBOT_LINE_CHANNEL_ACCESS_TOKEN")
+    env = worker_env(db, None, telegram) | {"GINBOT_METRICS_PORT": str(port), "GINBOT_HOST": "127.0.0.1"}
     url = f"http://127.0.0.1:{port}/metrics"
     worker = None
     try:
@@ -62,4 +60,4 @@ async def test_the_worker_serves_its_deliveries_and_the_outbox_depth(db: Databas
     finally:
         if worker is not None and worker.poll() is None:
             worker.kill()
-        await telegram.stop()
+        await telegram.close()
