@@ -9,6 +9,7 @@ import re
 import signal
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import insert
@@ -33,6 +34,7 @@ from tests.observability.serving import (
 LINE_SECRET = "shutdown-test-line-channel-secret"
 LINE_TOKEN = "shutdown-test-line-access-token"
 TELEGRAM_TOKEN = "123456789:shutdown-test-telegram-token"
+SHUTTING_DOWN = "shutdown: refusing new requests, finishing the ones in progress"
 
 
 async def start_serve(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
@@ -43,9 +45,12 @@ async def start_serve(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subp
         )
 
 
-async def stop(proc: asyncio.subprocess.Process, log: Path) -> list[dict[str, object]]:
-    """SIGTERM, wait for the exit, check it was clean; the JSON log lines."""
-    proc.send_signal(signal.SIGTERM)
+async def stop(
+    proc: asyncio.subprocess.Process, log: Path, *, signalled: bool = False
+) -> list[dict[str, object]]:
+    """SIGTERM (unless ``signalled`` already), wait for the exit, check it was clean; the JSON log lines."""
+    if not signalled:
+        proc.send_signal(signal.SIGTERM)
     try:
         code = await asyncio.wait_for(proc.wait(), STOP_TIMEOUT_S)
     except TimeoutError:
@@ -56,7 +61,7 @@ async def stop(proc: asyncio.subprocess.Process, log: Path) -> list[dict[str, ob
     # stderr is not a terminal here, so every line is a JSON object.
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     messages = [e["message"] for e in entries]
-    assert "shutdown: refusing new requests, finishing the ones in progress" in messages
+    assert SHUTTING_DOWN in messages
     assert messages[-1] == "ginbot stopped cleanly", log.read_text()
     assert not [e for e in entries if e["level"] in ("ERROR", "CRITICAL")], log.read_text()
     return entries
@@ -109,10 +114,14 @@ async def add_subscribers(url: str, line_users: list[str], telegram_chats: list[
         await db.close()
 
 
+@pytest.mark.timeout(600)  # five ginbot processes in a row, each training its NLU on a busy machine
 async def test_sigterm_mid_broadcast_stops_cleanly_and_a_restart_loses_nothing(tmp_path: Path) -> None:
     """`ginbot serve` seeded by `ginbot db seed`, LINE and Telegram pointed at the stubs, a broadcast queued
-    by `ginbot broadcast`: SIGTERM once sending has begun, check the clean exit, start again, and check at
-    the stubs that everyone got the announcement, on LINE exactly once."""
+    by `ginbot broadcast`: SIGTERM while a send is in flight on each channel, check the clean exit, start
+    again, and check at the stubs that everyone got the announcement, on LINE exactly once.
+
+    The stubs hold the first LINE multicast and the first Telegram message unanswered, so the SIGTERM lands
+    mid-broadcast by construction, not by timing: they answer only once ginbot says it is shutting down."""
     text = "ประกาศ: ทดสอบการหยุดระบบกลางการส่ง"
     line_users = [f"U{n:032x}" for n in range(60)]
     telegram_chats = [str(500_000 + n) for n in range(30)]
@@ -127,11 +136,11 @@ async def test_sigterm_mid_broadcast_stops_cleanly_and_a_restart_loses_nothing(t
             GINBOT_LINE_API_BASE=line.url,
             GINBOT_TELEGRAM_TOKEN=TELEGRAM_TOKEN,
             GINBOT_TELEGRAM_API_BASE=telegram.api_base,
-            # Small batches, slowly: the broadcast takes seconds, so SIGTERM lands in the middle of it.
+            # Small batches: the held ones are a small part of the broadcast.
             GINBOT_LINE_MULTICAST_SIZE="10",
-            GINBOT_LINE_REQUESTS_PER_S="2",
-            GINBOT_TELEGRAM_RATE_PER_S="5",
             GINBOT_SENDER_BATCH_SIZE="5",
+            # The held requests must outlast the wait for SIGTERM's log line, however slow the machine.
+            GINBOT_SEND_TIMEOUT_S="300",
             GINBOT_SENDER_IDLE_POLL_S="0.2",
             GINBOT_PLANNER_INTERVAL_S="0.5",
         )
@@ -147,13 +156,20 @@ async def test_sigterm_mid_broadcast_stops_cleanly_and_a_restart_loses_nothing(t
             )
 
         log = tmp_path / "serve.log"
+        line.hang("multicast")
+        telegram.hang("sendMessage")
         proc = await start_serve(env, tmp_path, log)
         try:
             await wait_healthy_async(port, proc, log)
-            await wait_until(lambda: received() > 0, "the broadcast to start", log)
-            await stop(proc, log)
+            await wait_until(lambda: line.hanging and telegram.hanging, "a send in flight on each channel", log)
+            proc.send_signal(signal.SIGTERM)
+            await wait_until(lambda: SHUTTING_DOWN in log.read_text(), "ginbot to begin its shutdown", log)
+            line.release()
+            telegram.release()
+            await stop(proc, log, signalled=True)
             received_before_restart = received()
-            assert received_before_restart < 90, "the broadcast finished before SIGTERM: nothing was tested"
+            # At most the two held batches (10 on LINE, 5 on Telegram) went out before the stop.
+            assert 2 <= received_before_restart <= 15, received_before_restart
 
             proc = await start_serve(env, tmp_path, log)
             await wait_healthy_async(port, proc, log)
