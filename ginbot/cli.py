@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import errno
 import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -117,14 +119,18 @@ async def _ask(settings: Settings, user: str, text: str, as_json: bool) -> int:
     return 0
 
 
-async def _chat(settings: Settings, user: str) -> int:
+def _chat(settings: Settings, user: str) -> int:
     from ginbot.channels.console import run_console
+    from ginbot.core.messages import Channel, IncomingMessage
 
-    db, bot = await _open_bot(settings)
-    try:
-        await run_console(bot, user)
-    finally:
-        await db.close()
+    # One event loop for the whole chat, run only while a turn is answered: the prompt is read outside
+    # it, where Ctrl-C is a plain KeyboardInterrupt (see ginbot.channels.console).
+    with asyncio.Runner() as runner:
+        db, bot = runner.run(_open_bot(settings))
+        try:
+            run_console(lambda text: runner.run(bot.handle(IncomingMessage(Channel.CONSOLE, user, text))))
+        finally:
+            runner.run(db.close())
     return 0
 
 
@@ -278,6 +284,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # inside the try: a closed pipe must fail here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # `ginbot ask … | head -1`: the reader has what it wanted. Point stdout at /dev/null so Python's
+        # final flush stays quiet too, and exit as a command killed by SIGPIPE would.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    except KeyboardInterrupt:
+        # Ctrl-C during any command: stop now, without a traceback.
+        return 128 + signal.SIGINT
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = _settings(args)
@@ -318,7 +339,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
         return asyncio.run(_ask(settings, args.user, args.text, args.json))
     if args.command == "chat":
-        return asyncio.run(_chat(settings, args.user))
+        return _chat(settings, args.user)
     if args.command == "parse":
         return asyncio.run(_parse(settings, args.text, args.jsonl))
     if args.command == "eval":

@@ -19,14 +19,21 @@ def report(agencies: list[AgencyEntry]) -> EvalReport:
 
 def test_report_figures(report: EvalReport) -> None:
     assert report.n_heldout == 12
-    assert 0.0 <= report.accuracy <= 1.0
-    assert 0.0 <= report.macro_f1 <= 1.0
+    # The figures are what the confusion matrix says, not merely numbers between 0 and 1 …
+    diagonal = sum(report.confusion[i][i] for i in range(len(report.labels)))
+    assert report.accuracy == pytest.approx(diagonal / report.n_heldout)
+    f1s = [report.per_intent[label]["f1"] for label in report.labels]
+    assert report.macro_f1 == pytest.approx(sum(f1s) / len(f1s))
+    # … and the fixture's held-out texts are easy: each one is classified right.
+    assert report.accuracy == 1.0 and report.macro_f1 == 1.0
+    assert all(report.per_intent[label]["support"] == 2 for label in report.labels)
     assert report.agency_top1 == 1.0  # includes the typo "กรมศุลกกร" and the longest-name case
     assert report.mari_false_alarms is not None
     assert set(report.per_intent) >= {"greet", "migration_date", "fallback"}
     assert len(report.confusion) == len(report.labels)
     assert sum(map(sum, report.confusion)) == report.n_heldout
-    assert 0.0 <= report.cv_accuracy <= 1.0
+    # Cross-validation trains on fewer examples each fold: a little lower, still well above chance (1/6).
+    assert 0.85 <= report.cv_accuracy <= 1.0
     assert report.heldout_in_training == []
 
 
