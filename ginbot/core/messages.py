@@ -47,6 +47,9 @@ class IncomingMessage:
     text: str = ""
     kind: Kind = Kind.TEXT
     at: datetime | None = None
+    # Whether this channel can reach the person later (reminders, announcements); the adapter that builds
+    # the message knows. The web chat cannot, so the core must not promise it there.
+    can_push: bool = True
 
 
 def _short_label(label: str) -> str:

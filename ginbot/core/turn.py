@@ -82,9 +82,10 @@ class Turn:
         self.state.data = {}
 
     def save_agency(self, agency: AgencyInfo) -> None:
-        """Telling ginbot one's agency turns reminders and announcements on (they can be turned off)."""
+        """Telling ginbot one's agency turns reminders and announcements on (they can be turned off), on a
+        channel that can deliver them."""
         self.user.agency_id = agency.id
-        self.user.subscribed = True
+        self.user.subscribed = self.message.can_push or self.user.subscribed
         self.user.blocked = False
 
     # --- content -----------------------------------------------------------------------------------------

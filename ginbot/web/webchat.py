@@ -45,7 +45,7 @@ async def api_chat(request: web.Request) -> web.Response:
     if not isinstance(text, str) or len(text) > MAX_TEXT_CHARS:
         return web.json_response({"error": f"text must be a string of at most {MAX_TEXT_CHARS} characters"}, status=400)
     kind = Kind.FOLLOW if event == "open" else Kind.TEXT
-    replies = await request.app[BOT_KEY].handle(IncomingMessage(Channel.WEB, user, text, kind=kind))
+    replies = await request.app[BOT_KEY].handle(IncomingMessage(Channel.WEB, user, text, kind=kind, can_push=False))
     return web.json_response({"replies": replies_json(replies)}, dumps=_thai_json)
 
 

@@ -92,3 +92,25 @@ async def test_browser_question_shows_thai_date(server: TestServer, seeded_sqlit
     async with seeded_sqlite.session() as s:
         logged = (await s.scalars(select(MessageLog.channel))).all()
     assert set(logged) == {"web"}
+
+
+async def test_web_visitors_are_told_the_truth_about_reminders(server: TestServer, seeded_sqlite: Database) -> None:
+    """Pushes reach LINE and Telegram only: the web chat never says reminders were switched on."""
+    async with TestClient(server) as client:
+
+        async def say(text: str) -> str:
+            resp = await client.post("/api/chat", json={"user": "visitor-456", "text": text})
+            return "\n".join(r["text"] for r in (await resp.json())["replies"])
+
+        saved = await say("ผมอยู่กรมสรรพากร")
+        subscribed = await say("สมัครรับการแจ้งเตือน")
+    for answer in (saved, subscribed):
+        assert "ให้แล้ว" not in answer and "จะเตือน" not in answer, answer
+        assert "แชทบนเว็บส่งการแจ้งเตือนถึงท่านภายหลังไม่ได้" in answer
+        assert "LINE หรือ Telegram" in answer
+    assert "บันทึกหน่วยงานของท่านแล้วค่ะ: กรมสรรพากร" in saved
+    async with seeded_sqlite.session() as session:
+        from ginbot.db.models import ChatUser
+
+        visitor = await session.scalar(select(ChatUser).where(ChatUser.platform_user_id == "visitor-456"))
+    assert visitor is not None and visitor.agency_id == "rd" and not visitor.subscribed

@@ -23,10 +23,13 @@ AGENCY_INTENTS = {"set_agency", "migration_date", "last_v8_day", "which_cohort",
 
 
 def confirm_agency(turn: Turn, agency: AgencyInfo) -> Reply:
+    """The saved agency with its dates, worded for before, on or after its last v8 day as the other date
+    answers are, and what ginbot will send: only what this channel can deliver."""
     turn.save_agency(agency)
     cohort = turn.catalog.cohort_of(agency)
     values = turn.date_values(agency, cohort, key_date=cohort.last_v8_date)
-    return turn.reply("set_agency", **values)
+    notes = values["tense"] if turn.message.can_push else "no_push"
+    return Reply(turn.text(f"set_agency.{values['tense']}", **values) + "\n" + turn.text(f"notify_note.{notes}"))
 
 
 def set_agency(turn: Turn) -> Outcome:
@@ -41,6 +44,8 @@ def set_agency(turn: Turn) -> Outcome:
 
 
 def subscribe(turn: Turn) -> Outcome:
+    if not turn.message.can_push:  # say where reminders can reach the person instead of promising them
+        return Outcome([turn.reply("subscribe_no_push")])
     agency = turn.saved_agency()
     if agency is None:
         turn.wait_for("agency", intent="subscribe", own=True)
@@ -116,7 +121,8 @@ def resume_agency(turn: Turn) -> Outcome | None:
         turn.save_agency(agency)
         cohort = turn.catalog.cohort_of(agency)
         values = turn.date_values(agency, cohort, key_date=cohort.last_v8_date)
-        replies.append(turn.reply(f"remembered.{values['tense']}", **values))
+        note = values["tense"] if turn.message.can_push else "no_push"
+        replies.append(turn.reply(f"remembered.{note}", **values))
     return Outcome(replies, intent=pending_intent)
 
 
