@@ -20,3 +20,12 @@ def install(app: web.Application) -> None:
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
     )
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)
+    # Browsers ask for /favicon.ico on their own (bookmarks, tabs opened from a link): point them at it.
+    app.router.add_get("/favicon.ico", _favicon)
+
+
+async def _favicon(_request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC_DIR / FAVICON, headers={"Content-Type": "image/svg+xml"})
+
+
+FAVICON = "favicon.svg"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy import func, select
@@ -21,15 +20,11 @@ from ginbot.db.csv_import import (
     parse_cohorts,
 )
 from ginbot.db.models import ChatUser, Cohort
-from ginbot.web.admin import audit, context, views
+from ginbot.nlu.agency_table import AgencyEntry
+from ginbot.web.admin import agency_search, audit, context, views
 
 log = logging.getLogger(__name__)
 KINDS = {"agencies": "รายชื่อหน่วยงาน (agencies.csv)", "cohorts": "กำหนดการกลุ่ม (cohorts.csv)"}
-
-
-def _matches(agency: Any, q: str) -> bool:
-    fields = (agency.id, agency.name_th, agency.abbr_th, agency.name_en, agency.abbr_en, agency.ministry_th, agency.aliases)
-    return any(q in f.casefold() for f in fields if f)
 
 
 async def _page(
@@ -48,10 +43,14 @@ async def _page(
                 .group_by(ChatUser.agency_id)
             )).all()
         )  # fmt: skip
-    shown = [
-        a for a in agencies
-        if (not q or _matches(a, q.casefold())) and (not cohort.isdigit() or a.cohort == int(cohort))
-    ]  # fmt: skip
+    entries = [
+        AgencyEntry(a.id, a.name_th, a.abbr_th, a.name_en, a.abbr_en, a.ministry_th, a.cohort, tuple(a.alias_list()))
+        for a in agencies
+    ]
+    by_id = {a.id: a for a in agencies}
+    # Typo-forgiving like the bot; the matcher's segmenting is CPU work, so off the event loop.
+    found = await asyncio.to_thread(agency_search.search, entries, q)
+    shown = [by_id[i] for i in found if not cohort.isdigit() or by_id[i].cohort == int(cohort)]
     values = {
         "q": q, "cohort": cohort, "cohorts": cohorts, "per_cohort": per_cohort, "agencies": shown,
         "total": len(agencies), "people": people, "errors": errors or [], "kinds": KINDS, "kind": kind,
@@ -114,7 +113,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
         summary = await _apply(request, kind, data, name)
     except ImportFailed as exc:
         async with context.db(request).session() as session:
-            failed = {"kind": kind, "file": name, "errors": [str(e) for e in exc.errors[:50]]}
+            failed = {"kind": kind, "file": name, "errors": [e.thai() for e in exc.errors[:50]]}
             await audit.record(session, audit.CSV_IMPORT_FAILED, staff_name=me.name, details=failed, ip=ip)
         return await _page(request, errors=exc.errors, kind=kind, status=400)
     async with context.db(request).session() as session:

@@ -5,6 +5,7 @@ only turns forms into its calls. The planner fans a stored broadcast out when it
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from ginbot.db import queries
 from ginbot.db.models import Broadcast
 from ginbot.delivery.broadcasts import DeliveryReport, NewBroadcast, create_broadcast, recent_reports, report
 from ginbot.delivery.targets import Target, TargetError, count_by_channel
-from ginbot.web.admin import audit, context, forms, views
+from ginbot.web.admin import audit, context, forms, thai_time, views
 
 STATUS_TH = {
     "draft": "ร่าง (ยังไม่ยืนยัน)",
@@ -73,12 +74,14 @@ async def _composer(
 ) -> web.Response:
     async with context.db(request).session() as session:
         cohorts, agencies = await _choices(session)
+    tomorrow_9 = datetime.combine(context.clock(request).today() + timedelta(days=1), time(9))
     values = {
         "form": form,
         "errors": errors or {},
         "cohorts": cohorts,
         "agencies": list(agencies.values()),
         "channel_choices": forms.channel_choices(),
+        "send_at_example": thai_time.show(tomorrow_9),
     }
     return await views.render(request, "compose.html", values, section="broadcasts", status=status)
 

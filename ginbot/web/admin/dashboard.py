@@ -73,5 +73,10 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
     action = request.query.get("action") or None
     async with context.db(request).session() as session:
         rows = await audit.recent(session, limit=300, action=action if action in audit.LABELS_TH else None)
-    values = {"rows": rows, "labels": audit.LABELS_TH, "action": action or ""}
+    from ginbot.core.intents import INTENTS
+    from ginbot.web.admin.audit_view import describe
+
+    labels = {i.id: i.label_th for i in INTENTS}
+    shown = [(row, describe(row.details, labels)) for row in rows]
+    values = {"rows": shown, "labels": audit.LABELS_TH, "action": action or ""}
     return await views.render(request, "audit.html", values, section="audit")

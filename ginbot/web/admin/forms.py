@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from ginbot.channels.registry import REGISTRY
 from ginbot.delivery.targets import Target, push_channels
 from ginbot.delivery.texts import MAX_TEXT_CHARS, text_problem
+from ginbot.web.admin.thai_time import parse_thai_datetime
 
 TARGET_KINDS = ("all", "cohort", "agency")
 # A time picked a moment ago is "now" by the time the confirm button is pressed; older is a mistake.
@@ -39,7 +40,7 @@ class BroadcastForm:
     channel: str = ""
     text: str = ""
     when: str = "now"
-    send_at: str = ""  # <input type=datetime-local>: YYYY-MM-DDTHH:MM, Bangkok time
+    send_at: str = ""  # Bangkok time as typed: "6 ก.ค. 2563 09:00" (ginbot.web.admin.thai_time)
     nonce: str = ""  # set by the preview step; the confirm step stores the broadcast once per nonce
 
     @classmethod
@@ -96,11 +97,9 @@ def resolve_agency(value: str, agencies: Mapping[str, AgencyChoice]) -> AgencyCh
 
 
 def parse_local_time(value: str, tz: ZoneInfo) -> datetime | None:
-    try:
-        naive = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return naive.replace(tzinfo=tz) if naive.tzinfo is None else naive
+    """A time typed in the form (Buddhist-era Thai, or ISO), as Bangkok time."""
+    naive = parse_thai_datetime(value)
+    return naive.replace(tzinfo=tz) if naive is not None else None
 
 
 def check(
@@ -145,7 +144,7 @@ def check(
     if form.when == "later":
         send_at = parse_local_time(form.send_at, tz)
         if send_at is None:
-            errors["send_at"] = "เลือกวันและเวลาที่จะส่ง"
+            errors["send_at"] = "ใส่วันและเวลาที่จะส่ง เช่น 6 ก.ค. 2563 09:00"
         elif send_at < now - PAST_SLACK:
             errors["send_at"] = "เวลานี้ผ่านไปแล้ว เลือกเวลาในอนาคต หรือเลือก “ส่งทันที”"
     elif form.when != "now":
