@@ -32,6 +32,7 @@ class PlanResult:
     # Reminders missed by more than the grace window (ginbot was down): recorded once as skipped.
     reminders_skipped: int = 0
     skipped_keys: list[str] = field(default_factory=list)
+    latest_skipped_due: datetime | None = None  # the most recent moment among the skipped reminders
     fanned_out: list[int] = field(default_factory=list)
 
 
@@ -155,10 +156,14 @@ async def plan_reminders(
             .values(rows[i : i + INSERT_CHUNK])
             .returning(Broadcast.dedupe_key, Broadcast.status)
         )
+        due_of = {d.key: d.due for d in missing}
         for key, status in added.all():
             if status == "skipped":
                 result.reminders_skipped += 1
                 result.skipped_keys.append(key or "")
+                due_at_ = due_of.get(key or "")
+                if due_at_ is not None and (result.latest_skipped_due is None or due_at_ > result.latest_skipped_due):
+                    result.latest_skipped_due = due_at_
             else:
                 result.reminders_created += 1
     return result

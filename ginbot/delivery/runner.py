@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from ginbot.core.clock import Clock
 from ginbot.core.messages import Channel
 from ginbot.db.models import OutboxRow
 from ginbot.db.session import Database
-from ginbot.delivery.planner import plan_once
+from ginbot.delivery.planner import PlanResult, plan_once
 from ginbot.delivery.policy import PolicyError, ReminderPolicy, load_policy
 from ginbot.delivery.sender import Sender, SenderConfig
 from ginbot.delivery.transports import close_transports, open_transports
@@ -33,6 +33,28 @@ OPEN_BACKOFF = Backoff(first_s=1.0, max_s=60.0)
 def clock_for(settings: Settings) -> Callable[[], datetime]:
     """ginbot's one clock (GINBOT_TODAY pins the day, the time of day still runs), as aware datetimes."""
     return Clock(settings.today, ZoneInfo(settings.timezone)).now
+
+
+# Reminders all due longer ago than this were not missed by an outage during the campaign: the campaign's
+# dates are simply past (a first start today, or a replay). That is said once, calmly.
+LONG_PAST = timedelta(days=7)
+
+
+def skipped_report(result: PlanResult, now: datetime) -> tuple[int, str]:
+    """The log level and line for reminders recorded as skipped (each is recorded, and so told, once)."""
+    examples = ", ".join(result.skipped_keys[:3])
+    latest = result.latest_skipped_due
+    if latest is not None and now - latest > LONG_PAST:
+        return logging.INFO, (
+            f"planner: {result.reminders_skipped} reminders were due more than {LONG_PAST.days} days ago "
+            "(the campaign's dates have passed); they are recorded as skipped, not sent. "
+            "Set GINBOT_TODAY to a campaign day to see reminders go out."
+        )
+    # Missed by more than GINBOT_REMINDER_GRACE_S during the campaign: ginbot was down when they were due.
+    return logging.WARNING, (
+        f"planner: {result.reminders_skipped} reminders skipped, too late to send (e.g. {examples}); "
+        "was ginbot stopped when they were due?"
+    )
 
 
 def report_outbox_depth(db: Database) -> None:
@@ -140,12 +162,8 @@ class DeliveryRunner:
         if result.reminders_created:
             log.info("planner: %d reminders queued", result.reminders_created)
         if result.reminders_skipped:
-            # Missed by more than GINBOT_REMINDER_GRACE_S (ginbot was down, or first start after the dates).
-            log.warning(
-                "planner: %d reminders skipped, too late to send (e.g. %s)",
-                result.reminders_skipped,
-                ", ".join(result.skipped_keys[:3]),
-            )
+            level, message = skipped_report(result, self.now())
+            log.log(level, message)
 
     async def _planner_loop(self) -> None:
         while not self._stop.is_set():

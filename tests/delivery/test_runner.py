@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from ginbot.core.messages import IncomingMessage, Reply
@@ -88,3 +90,28 @@ async def test_reminder_goes_out_at_nine_on_its_day(campaign: Database, platform
         "เรียน ผู้ใช้งาน GIN Conference ของกรมสรรพากร: ระบบ v8 จะใช้งานได้ถึงวันจันทร์ที่ 6 กรกฎาคม 2563 (อีก 3 วัน)"
     )
     assert platforms.line.texts_to(line_id(2)) == [text]
+
+
+async def test_a_first_start_long_after_the_campaign_says_so_once_calmly(
+    campaign: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every reminder of 2020 is past on today's clock: recorded as skipped, told once at INFO, no alarm."""
+    runner = DeliveryRunner(load_settings({}), campaign, now=lambda: datetime(2026, 11, 30, 3, tzinfo=UTC))
+    with caplog.at_level(logging.INFO, logger="ginbot.delivery.runner"):
+        await runner.plan_once()
+        await runner.plan_once()  # a later pass has nothing new to say
+    lines = [r for r in caplog.records if r.name == "ginbot.delivery.runner" and "planner:" in r.getMessage()]
+    assert [r.levelno for r in lines] == [logging.INFO]
+    assert "recorded as skipped, not sent" in lines[0].getMessage()
+    assert "GINBOT_TODAY" in lines[0].getMessage()
+
+
+async def test_reminders_missed_during_the_campaign_are_a_warning(
+    campaign: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Down on 30 June 2020 and back on 2 July: cohort 1's last-day reminders were missed. That is news."""
+    runner = DeliveryRunner(load_settings({}), campaign, now=lambda: datetime(2020, 7, 2, 3, tzinfo=UTC))
+    with caplog.at_level(logging.INFO, logger="ginbot.delivery.runner"):
+        await runner.plan_once()
+    (line,) = [r for r in caplog.records if "reminders skipped, too late to send" in r.getMessage()]
+    assert line.levelno == logging.WARNING
