@@ -156,7 +156,7 @@ async def plan_reminders(
             .values(rows[i : i + INSERT_CHUNK])
             .returning(Broadcast.dedupe_key, Broadcast.status)
         )
-        due_of = {d.key: d.due for d in missing}
+        due_of = {_key(d, language): d.due for d, language in missing}
         for key, status in added.all():
             if status == "skipped":
                 result.reminders_skipped += 1

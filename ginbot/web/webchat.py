@@ -13,6 +13,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ginbot.channels.jsonform import replies_json
+from ginbot.channels.registry import REGISTRY
 from ginbot.core.messages import Channel, IncomingMessage, Kind
 from ginbot.web.keys import BOT_KEY
 
@@ -45,7 +46,10 @@ async def api_chat(request: web.Request) -> web.Response:
     if not isinstance(text, str) or len(text) > MAX_TEXT_CHARS:
         return web.json_response({"error": f"text must be a string of at most {MAX_TEXT_CHARS} characters"}, status=400)
     kind = Kind.FOLLOW if event == "open" else Kind.TEXT
-    replies = await request.app[BOT_KEY].handle(IncomingMessage(Channel.WEB, user, text, kind=kind, can_push=False))
+    # The registry says whether reminders reach web visitors (they do not); the core words its promises by it.
+    can_push = REGISTRY.get(Channel.WEB).push
+    message = IncomingMessage(Channel.WEB, user, text, kind=kind, can_push=can_push)
+    replies = await request.app[BOT_KEY].handle(message)
     return web.json_response({"replies": replies_json(replies)}, dumps=_thai_json)
 
 
