@@ -1,15 +1,15 @@
 """message_log: a partial index on the rows staff have not reviewed (the unanswered page)
 
-Revision ID: 0005_unreviewed_index
-Revises: 0004
+Revision ID: 0006_unreviewed_index
+Revises: 0005_language
 Create Date: 2026-11-30 10:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_unreviewed_index'
-down_revision = '0004'
+revision = '0006_unreviewed_index'
+down_revision = '0005_language'
 branch_labels = None
 depends_on = None
 
