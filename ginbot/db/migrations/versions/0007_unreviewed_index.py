@@ -1,15 +1,15 @@
 """message_log: a partial index on the rows staff have not reviewed (the unanswered page)
 
-Revision ID: 0006_unreviewed_index
-Revises: 0005_language
+Revision ID: 0007_unreviewed_index
+Revises: 0006_feedback
 Create Date: 2026-11-30 10:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_unreviewed_index'
-down_revision = '0005_language'
+revision = '0007_unreviewed_index'
+down_revision = '0006_feedback'
 branch_labels = None
 depends_on = None
 
