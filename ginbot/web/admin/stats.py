@@ -179,7 +179,7 @@ def topic_column() -> ColumnElement[str] | None:
     columns = MessageLog.__table__.c
     for name in ("topic_id", "topic"):
         if name in columns:
-            return columns[name]  # type: ignore[no-any-return]
+            return columns[name]
     return None
 
 
