@@ -11,6 +11,7 @@ This is ginbot's only family of API stubs: the channel tests, the delivery tests
 It ships in the wheel on purpose. The stubs are how an installed ginbot is rehearsed without LINE or
 Telegram (point ``GINBOT_LINE_API_BASE`` and ``GINBOT_TELEGRAM_API_BASE`` at them, as bench/broadcast.py
 does in a process of its own) and how a project embedding ginbot tests against it. They cost nothing at
-run time: nothing in ginbot imports this package, and they need only aiohttp, which ginbot needs anyway.
-Only fixtures.py needs pytest, and only a test suite imports it.
+run time: nothing in ginbot imports the stubs, and they need only aiohttp, which ginbot needs anyway.
+Only fixtures.py needs pytest, and only a test suite imports it. (conversations.py, the maintainers'
+dialogue tests, is run by `ginbot test-conversations`.)
 """

@@ -57,7 +57,7 @@ def test_targets(fields: dict[str, str], target: Target) -> None:
         ({"target_kind": "all", "channel": "sms"}, "channel", "ช่องทาง"),
         ({"target_kind": "all", "text": "   "}, "text", "พิมพ์ข้อความ"),
         ({"target_kind": "all", "text": "ก" * 4097}, "text", "4,097"),
-        ({"target_kind": "all", "when": "later", "send_at": "พรุ่งนี้"}, "send_at", "เลือกวันและเวลา"),
+        ({"target_kind": "all", "when": "later", "send_at": "พรุ่งนี้"}, "send_at", "ใส่วันและเวลาที่จะส่ง เช่น"),
         ({"target_kind": "all", "when": "later", "send_at": "2020-07-03T09:00"}, "send_at", "ผ่านไปแล้ว"),
     ],
 )
