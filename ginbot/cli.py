@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import io
 import json
 import os
 import signal
@@ -150,7 +151,10 @@ async def _parse(settings: Settings, text: str | None, jsonl: bool) -> int:
     _warn_if_empty(catalog)
     nlu = build_nlu(settings, catalog, examples)
     if jsonl or text is None:
-        for line in sys.stdin:
+        # Bytes that are not UTF-8 become U+FFFD: one bad line must not end the whole run.
+        raw = getattr(sys.stdin, "buffer", None)
+        lines = io.TextIOWrapper(raw, encoding="utf-8", errors="replace") if raw is not None else sys.stdin
+        for line in lines:
             line = line.rstrip("\n")
             print(json.dumps(nlu.parse(line).to_json(), ensure_ascii=False), flush=True)
         return 0

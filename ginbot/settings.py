@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import date
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PREFIX = "GINBOT_"
@@ -56,6 +57,12 @@ class Settings(BaseSettings):
     # Port on which `ginbot worker` serves its own /metrics (deliveries, outbox depth); unset: none.
     # `ginbot serve` always serves /metrics on its web port.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # HOST:PORT on which `ginbot serve` serves /metrics instead of on its public web port (e.g.
+    # 127.0.0.1:9101, reachable only from the machine or the monitoring network); unset: the web port.
+    metrics_address: str | None = None
+    # When set, /metrics (web port, GINBOT_METRICS_ADDRESS or the worker's port) wants
+    # `Authorization: Bearer <this token>` and answers 401 without it.
+    metrics_token: SecretStr | None = None
     # Largest webhook body accepted; LINE batches events but stays far below this.
     max_webhook_body_bytes: int = Field(default=1_000_000, ge=1024)
     # JSON log lines; unset means JSON when stderr is not a terminal (containers, systemd, pipes).
@@ -89,6 +96,40 @@ class Settings(BaseSettings):
     sender_idle_poll_s: float = Field(default=1.0, gt=0)
     send_timeout_s: float = Field(default=30.0, gt=0)
 
+    # --- the durable inbox (ginbot/channels/inbox.py) and database timeouts -------------------------------
+    # Connecting to PostgreSQL gives up after this long (serve): /healthz and webhooks answer 503, not hang.
+    database_connect_timeout_s: float = Field(default=3.0, gt=0)
+    # One PostgreSQL statement, and storing a webhook's events, gives up after this long (serve).
+    database_statement_timeout_s: float = Field(default=3.0, gt=0)
+    # A webhook event leased longer ago than this is taken to belong to a dead process and handled again.
+    inbox_lease_s: float = Field(default=60.0, gt=0)
+    # Attempts at handling a stored webhook event before it is given up (the last one apologises).
+    inbox_max_attempts: int = Field(default=6, ge=1)
+    # Delay before the first retry of a stored webhook event (jittered); doubles each attempt up to the maximum.
+    inbox_backoff_base_s: float = Field(default=1.0, gt=0)
+    # Longest delay between retries of a stored webhook event.
+    inbox_backoff_max_s: float = Field(default=60.0, gt=0)
+    # Webhook events handled at the same time (different people; one person's events always in order).
+    inbox_concurrency: int = Field(default=64, ge=1, le=1000)
+    # Days webhook event ids are remembered (LINE and Telegram redeliver for about a day); older events are
+    # refused as possible replays.
+    inbox_keep_days: int = Field(default=7, ge=1, le=365)
+
+    # --- the public web chat and the admin sign-in (ginbot/web) ------------------------------------------
+    # Comma-separated addresses or networks of the reverse proxies in front of ginbot; only from these is
+    # X-Forwarded-For believed (web-chat limits, admin sign-in delays and audit). Unset: the socket's peer.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    # Web-chat messages per minute one visitor id may send (a token bucket); over it: 429 + Retry-After.
+    webchat_rate_per_min: float = Field(default=20.0, gt=0)
+    # Web-chat messages one visitor id may send at once after a pause (the bucket's size).
+    webchat_burst: int = Field(default=10, ge=1)
+    # Web-chat messages per minute from one client address, all visitor ids together.
+    webchat_address_rate_per_min: float = Field(default=60.0, gt=0)
+    # Web-chat messages one client address may send at once after a pause.
+    webchat_address_burst: int = Field(default=30, ge=1)
+    # Days a web-chat visitor and their messages are kept after their last message (checked hourly).
+    webchat_keep_days: int = Field(default=30, ge=1)
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -109,12 +150,29 @@ class Settings(BaseSettings):
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("telegram_staff_ids", mode="before")
+    @field_validator("telegram_staff_ids", "trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("metrics_address")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdecimal() or not 1 <= int(port) <= 65535:
+            raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:9101")
+        return value
+
+    @property
+    def metrics_host_port(self) -> tuple[str, int] | None:
+        if self.metrics_address is None:
+            return None
+        host, _, port = self.metrics_address.rpartition(":")
+        return host.strip("[]"), int(port)
 
     @field_validator("public_url")
     @classmethod
@@ -133,6 +191,10 @@ class Settings(BaseSettings):
     @property
     def reminders_path(self) -> Path:
         return self.reminders_file or self.data_dir / "reminders.yml"
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(str(n)) for n in self.trusted_proxies)
 
     @property
     def line_enabled(self) -> bool:

@@ -48,6 +48,29 @@ def test_parse_jsonl_reads_one_text_a_line(
     assert lines[2]["intent"] == "fallback"  # an empty line still gets an answer
 
 
+class _BytesStdin(io.TextIOWrapper):
+    """A stdin whose bytes are not all UTF-8 (a file from another system piped in)."""
+
+
+def test_parse_jsonl_survives_bytes_that_are_not_utf8(
+    seeded_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = io.BytesIO("กลุ่ม 2\n".encode() + b"\xff\xfe\xe0\xb8 broken\n" + "ติดตั้งบน mac\n".encode())
+    monkeypatch.setattr("sys.stdin", _BytesStdin(raw, encoding="utf-8"))
+    assert main(["parse", "--jsonl"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 3  # the bad line is answered too, with U+FFFD where its bytes were
+    assert "\ufffd" in lines[1]["text"] and lines[2]["platform"] == "macos"
+
+
+def test_ask_takes_a_text_that_starts_with_a_dash_after_double_dash(
+    seeded_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "--json", "--user", "u-dash", "--", "-กรมสรรพากรย้ายวันไหน"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["text"] == "-กรมสรรพากรย้ายวันไหน" and data["replies"]
+
+
 def test_ask_keeps_the_conversation_between_calls(seeded_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "--json", "--user", "u1", "--today", "2020-07-03", "v8 ใช้ได้ถึงวันไหนคะ"]) == 0
     first = json.loads(capsys.readouterr().out)

@@ -7,6 +7,7 @@ speaker ("ค่ะ"), like data/answers.yml.
 
 from __future__ import annotations
 
+import enum
 import unicodedata
 
 from ginbot.core.messages import Reply
@@ -15,6 +16,17 @@ NON_TEXT_REPLY = Reply(
     'ขออภัยค่ะ ginbot อ่านได้เฉพาะข้อความตัวอักษร กรุณาพิมพ์คำถามเป็นข้อความนะคะ เช่น "กรมสรรพากรย้ายวันไหน"'
 )
 FAILURE_REPLY = Reply("ขออภัยค่ะ ระบบขัดข้องชั่วคราว กรุณาลองถามใหม่อีกครั้งในอีกสักครู่นะคะ")
+
+
+
+class Sent(enum.Enum):
+    """How sending one message (or one request's messages) to a platform ended."""
+
+    YES = "yes"  # the platform took it (now, or on an earlier attempt)
+    LATER = "later"  # failed for now and may work later (5xx, 429, network): the outbox takes it
+    NEVER = "never"  # refused for good (400, 403, monthly quota): retrying cannot help
+    UNKNOWN = "unknown"  # may or may not have arrived, and there is no idempotency key: not sent again
+
 
 # Where a long text is best cut, most preferred first: between paragraphs, lines, then words. Thai writes
 # no spaces between words but does between phrases, so " " is still a good cut.

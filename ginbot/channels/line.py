@@ -1,44 +1,37 @@
 """The LINE adapter: verified webhook events in, the core's replies out (reply API, push as the fallback).
 
-Sending rules (LINE Messaging API reference, as line-bot-sdk v3 exposes it):
-- The first five messages go as a reply; more go as pushes of five. A reply token is single-use and short
-  lived, so when the reply is refused (400 "Invalid reply token" for an expired or redelivered event) or
-  fails, everything goes as pushes instead.
-- Each push carries its own ``X-Line-Retry-Key`` (uuid4) and is retried only on 5xx, 429 (not the monthly
-  quota) and network errors or timeouts, always with the same key: LINE answers a repeat of an accepted
-  request with 409, which counts as sent, so a retry can never deliver twice.
-- Every call passes ``_request_timeout``; the SDK's default is five minutes.
+Events arrive through the durable inbox (``receive`` turns a verified body into inbox entries, ``process``
+answers one stored event). Sending rules, in ginbot.channels.line_send: the first five messages go as a
+reply while the token is live, more (or all, when there is no live token) as pushes of five with retry keys
+derived from the event, and what pushes cannot deliver goes to the outbox. Nothing is lost; nothing is sent
+twice. Every call passes ``_request_timeout``; the SDK's default is five minutes.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import logging
 import ssl
-import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
-from linebot.v3.exceptions import InvalidSignatureError
-from linebot.v3.messaging import (
-    ApiException,
-    AsyncApiClient,
-    AsyncMessagingApi,
-    Configuration,
-    PushMessageRequest,
-    ReplyMessageRequest,
-    TextMessage,
-)
-from linebot.v3.webhook import WebhookParser
+from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration, TextMessage
+from linebot.v3.webhook import SignatureValidator
+from linebot.v3.webhooks import Event
 from yarl import URL
 
 from ginbot.backoff import Backoff
-from ginbot.channels.base import FAILURE_REPLY
-from ginbot.channels.intake import Intake
+from ginbot.channels.base import FAILURE_REPLY, Sent
+from ginbot.channels.inbox import bounded
 from ginbot.channels.line_convert import LineTurn, batches, interpret, to_line_messages
+from ginbot.channels.line_send import REPLY_TOKEN_TRUST_S, Answering, LineSender
 from ginbot.core.messages import Channel, Kind, MessageHandler, Reply
-from ginbot.db.session import Database
+from ginbot.db.inbox import Leased, NewEvent
+from ginbot.delivery.answers import AnswerQueue
+from ginbot.observability import metrics
 from ginbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,11 +41,9 @@ REQUEST_TIMEOUT_S = 10.0
 # Concurrent requests to LINE (the SDK's default is 5 per CPU): replies at 300/s with LINE ~50 ms away
 # keep about 15 in flight.
 MAX_CONNECTIONS = 64
-# Pushes: three tries within about a second (0.2 s, then 1 s), then give up and log.
+# Pushes: three tries within about a second (0.2 s, then 1 s), then the outbox takes the answer.
 PUSH_ATTEMPTS = 3
 PUSH_BACKOFF = Backoff(first_s=0.2, max_s=1.0, factor=5)
-# A 429 saying this is the monthly message quota: retrying cannot help until next month.
-MONTHLY_LIMIT_MARK = "monthly limit"
 
 
 class BadSignature(Exception):
@@ -69,30 +60,41 @@ class LineChannel:
         access_token: str,
         api_base: str,
         handler: MessageHandler,
-        intake: Intake,
+        max_event_age: timedelta = timedelta(days=7),
         request_timeout_s: float = REQUEST_TIMEOUT_S,
         push_backoff: Backoff = PUSH_BACKOFF,
         push_attempts: int = PUSH_ATTEMPTS,
+        answers: AnswerQueue | None = None,
     ) -> None:
-        self._parser = WebhookParser(channel_secret)
+        self._validator = SignatureValidator(channel_secret)
+        self._max_event_age = max_event_age
         self._config = Configuration(access_token=access_token, host=api_base)
         self._handler = handler
-        self._intake = intake
-        self._timeout_s = request_timeout_s
-        self._push_backoff = push_backoff
-        self._push_attempts = push_attempts
         self._client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
+        # Set by the app to the inbox processor's reply_starting (None: replies are not recorded first).
+        self.reply_marker: Callable[[int], Awaitable[None]] | None = None
+        self.sender = LineSender(
+            self._require_api,
+            timeout_s=request_timeout_s,
+            push_backoff=push_backoff,
+            push_attempts=push_attempts,
+            max_in_flight=MAX_CONNECTIONS,
+            queue=answers,
+        )
 
     @classmethod
-    def from_settings(cls, settings: Settings, handler: MessageHandler, db: Database) -> LineChannel:
+    def from_settings(
+        cls, settings: Settings, handler: MessageHandler, answers: AnswerQueue | None = None
+    ) -> LineChannel:
         assert settings.line_channel_secret and settings.line_channel_access_token, "LINE is not configured"
         return cls(
             channel_secret=settings.line_channel_secret.get_secret_value(),
             access_token=settings.line_channel_access_token.get_secret_value(),
             api_base=settings.line_api_base,
             handler=handler,
-            intake=Intake(db, Channel.LINE),
+            max_event_age=timedelta(days=settings.inbox_keep_days),
+            answers=answers,
         )
 
     async def start(self) -> None:
@@ -122,96 +124,77 @@ class LineChannel:
     def status(self) -> str:
         return "ready" if self.ready else "starting"
 
-    def parse(self, body: str, signature: str) -> list[object]:
-        """Verify the signature over the raw body and parse the events.
+    def receive(self, body: str, signature: str, now: datetime | None = None) -> list[NewEvent]:
+        """Verify the signature over the raw body; the events that ask something of ginbot, for the inbox.
 
-        Raises ``BadSignature`` for a missing or wrong signature, ``ValueError``/``KeyError`` for a body
-        that is not a webhook payload. The events are the SDK's; only ``handle_event`` looks inside.
+        Raises ``BadSignature`` for a wrong signature, ``ValueError`` (also ``RecursionError``, ``KeyError``,
+        ``TypeError``) for a body that is not a webhook payload. Events that ask nothing (groups, standby,
+        unknown types) are not stored, nor are events older than the inbox remembers keys for: such an event
+        could be a replay of one answered long ago.
         """
-        try:
-            events: list[object] = self._parser.parse(body, signature)
-        except InvalidSignatureError as exc:
-            raise BadSignature(str(exc)) from exc
-        return events
+        if not self._validator.validate(body, signature):
+            raise BadSignature("wrong X-Line-Signature")
+        payload = json.loads(body)
+        raw_events = payload["events"]
+        if not isinstance(raw_events, list):
+            raise TypeError("events is not a list")
+        oldest = (now or datetime.now(UTC)) - self._max_event_age
+        entries = []
+        for raw in raw_events:
+            turn = interpret(_event(raw))
+            if turn is None:
+                continue
+            if _timestamp(raw) < oldest:
+                log.warning("LINE event %s is older than %s: refused as a possible replay", turn.event_id[:80], self._max_event_age)
+                metrics.count_rejection("line", "too_old")
+                continue
+            payload_json = json.dumps(raw, ensure_ascii=False)
+            entries.append(NewEvent(Channel.LINE, bounded(turn.event_id), bounded(turn.user_id), payload_json))
+        return entries
 
-    async def handle_event(self, event: object) -> None:
-        """Answer one event; never raises (the webhook route runs it in a task nobody awaits)."""
-        turn = interpret(event)
+    async def process(self, event: Leased, final: bool) -> None:
+        """Answer one stored event. Raises when the core failed and another attempt may succeed."""
+        raw = json.loads(event.payload)
+        turn = interpret(_event(raw))
         if turn is None:
             return
-        try:
-            await self._intake.run_once(turn.event_id, turn.user_id, lambda: self._answer(turn))
-        except Exception:
-            log.exception("LINE event %s failed", turn.event_id)
+        age_s = (datetime.now(UTC) - _timestamp(raw)).total_seconds()
+        marker = self.reply_marker
+        answering = Answering(
+            event_key=event.event_key,
+            reply_token=turn.reply_token,
+            # A redelivered event's token is dead; an old one may be.
+            token_live=not turn.redelivered and age_s < REPLY_TOKEN_TRUST_S,
+            maybe_replied=event.reply_started,
+            reply_starting=(lambda: marker(event.id)) if marker is not None else None,
+        )
+        await self._answer(turn, answering, final)
 
-    async def _answer(self, turn: LineTurn) -> None:
+    async def _answer(self, turn: LineTurn, answering: Answering, final: bool = True) -> None:
         if turn.message is None:
-            await self.send(turn.user_id, turn.reply_token, turn.canned)
+            await self.deliver(turn.user_id, turn.canned, answering)
             return
         try:
             replies = await self._handler.handle(turn.message)
         except Exception:
-            if turn.message.kind != Kind.UNFOLLOW:
-                await self.send(turn.user_id, turn.reply_token, [FAILURE_REPLY])
+            # Only once no attempt is left: an apology now and the answer on the retry would read oddly.
+            if final and turn.message.kind != Kind.UNFOLLOW:
+                await self.deliver(turn.user_id, [FAILURE_REPLY], answering)
             raise
         if turn.message.kind == Kind.UNFOLLOW:
             return  # the person blocked the bot: there is nobody to answer
-        await self.send(turn.user_id, turn.reply_token, replies)
+        await self.deliver(turn.user_id, replies, answering)
+
+    async def deliver(self, user_id: str, replies: Sequence[Reply], answering: Answering) -> None:
+        await self.sender.deliver(user_id, batches(to_line_messages(replies)), answering)
 
     async def send(self, user_id: str, reply_token: str | None, replies: Sequence[Reply]) -> None:
-        groups = batches(to_line_messages(replies))
-        if not groups:
-            return
-        if reply_token is not None and await self._reply(reply_token, groups[0]):
-            groups = groups[1:]
-        for group in groups:
-            await self.push(user_id, group)
-
-    async def _reply(self, reply_token: str, messages: list[TextMessage]) -> bool:
-        api = self._require_api()
-        try:
-            await api.reply_message(
-                ReplyMessageRequest(replyToken=reply_token, messages=messages),
-                _request_timeout=self._timeout_s,
-            )
-            return True
-        except ApiException as exc:
-            log.info("LINE reply refused (%s %s); sending as push", exc.status, _short(exc.body))
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            # The reply may have gone through; a duplicate answer beats a silent bot.
-            log.warning("LINE reply failed (%r); sending as push", exc)
-        return False
+        """Answer outside the inbox (no event to derive retry keys from): reply, else push."""
+        await self.deliver(user_id, replies, Answering(reply_token=reply_token))
 
     async def push(self, to: str, messages: list[TextMessage]) -> bool:
         """Push up to five messages; True once LINE has accepted them (now or on an earlier attempt)."""
-        api = self._require_api()
-        retry_key = str(uuid.uuid4())
-        for attempt in range(1, self._push_attempts + 1):
-            try:
-                await api.push_message(
-                    PushMessageRequest(to=to, messages=messages),
-                    x_line_retry_key=retry_key,
-                    _request_timeout=self._timeout_s,
-                )
-                return True
-            except ApiException as exc:
-                if exc.status == 409:
-                    return True  # an earlier attempt with this key was accepted
-                retryable = exc.status is not None and (
-                    exc.status >= 500
-                    or (exc.status == 429 and MONTHLY_LIMIT_MARK not in _short(exc.body, 2000))
-                )
-                problem = f"{exc.status} {_short(exc.body)}"
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                retryable, problem = True, repr(exc)
-            if not retryable or attempt == self._push_attempts:
-                log.error("LINE push to %s failed after %d attempt(s): %s", to, attempt, problem)
-                return False
-            log.warning(
-                "LINE push attempt %d failed (%s); retrying with the same retry key", attempt, problem
-            )
-            await asyncio.sleep(self._push_backoff.delay_s(attempt))
-        return False
+        return await self.sender.push(to, messages) is Sent.YES
 
     def _require_api(self) -> AsyncMessagingApi:
         if self._api is None:
@@ -240,6 +223,18 @@ async def _skip_per_request_environment_lookups(client: AsyncApiClient, config: 
     await original.close()
 
 
-def _short(body: object, limit: int = 200) -> str:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
-    return text[:limit]
+def _event(raw: Any) -> object:
+    """The SDK's event object for one raw event; an unknown type is None (it asks nothing of ginbot)."""
+    if not isinstance(raw, dict):
+        raise TypeError("an event is not an object")
+    if isinstance(raw.get("type"), str) and Event.get_discriminator_value(raw) is None:
+        return None  # an event type newer than the SDK (the SDK's parser logs and skips these too)
+    return Event.from_dict(raw)
+
+
+def _timestamp(raw: dict[str, Any]) -> datetime:
+    value = raw.get("timestamp")
+    if not isinstance(value, int | float):
+        raise TypeError("event timestamp is not a number")
+    return datetime.fromtimestamp(value / 1000, UTC)
+

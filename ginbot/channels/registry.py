@@ -21,9 +21,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ginbot.core.messages import Channel, MessageHandler, Reply
 
 if TYPE_CHECKING:
+    from ginbot.db.inbox import NewEvent
     from ginbot.db.session import Database
+    from ginbot.delivery.answers import AnswerQueue
     from ginbot.settings import Settings
 
+# Commits webhook events to the durable inbox before they are acknowledged (ginbot.channels.inbox.Inbox.store).
+Store = Callable[["Sequence[NewEvent]"], Awaitable[list[bool]]]
 # Runs a coroutine in a background task that shutdown waits for (ginbot.web.background.BackgroundTasks.spawn).
 Spawn = Callable[[Coroutine[Any, Any, None]], object]
 
@@ -59,6 +63,10 @@ class ReceiverDeps:
     handler: MessageHandler
     db: Database
     spawn: Spawn
+    # The durable inbox's store (events are committed before they are acknowledged) and the outbox queue
+    # for answers that cannot be sent now (ginbot.channels.inbox, ginbot.delivery.answers).
+    store: Store | None = None
+    answers: AnswerQueue | None = None
 
 
 def _always(_settings: Settings) -> bool:
@@ -196,13 +204,13 @@ async def _telegram_push(settings: Settings) -> PushTransport:
 def _line_receiver(deps: ReceiverDeps) -> Receiver:
     from ginbot.channels.line import LineChannel
 
-    return LineChannel.from_settings(deps.settings, deps.handler, deps.db)
+    return LineChannel.from_settings(deps.settings, deps.handler, deps.answers)
 
 
 def _telegram_receiver(deps: ReceiverDeps) -> Receiver:
     from ginbot.channels.telegram import TelegramChannel
 
-    return TelegramChannel.from_settings(deps.settings, deps.handler, deps.db, deps.spawn)
+    return TelegramChannel.from_settings(deps.settings, deps.handler, deps.store, deps.answers)
 
 
 def _line_enabled(settings: Settings) -> bool:

@@ -1,7 +1,7 @@
 """The Telegram adapter (python-telegram-bot v22): updates in by webhook or long polling, replies out.
 
 Webhook mode (GINBOT_PUBLIC_URL set): the aiohttp route in ginbot.web.webhooks checks the secret token and
-hands each update to ``accept``; PTB's own web server is not used (``updater(None)``). At startup the webhook
+stores each update in the durable inbox (ginbot.channels.inbox); PTB's own web server is not used (``updater(None)``). At startup the webhook
 is registered at ``{public_url}/telegram/webhook`` with the secret.
 Polling mode (no public URL): PTB's Updater polls getUpdates in the background of the same process, so a
 developer can try the bot with nothing but a token.
@@ -13,10 +13,13 @@ api.telegram.org must not keep LINE and the web chat from starting. A token Tele
 from __future__ import annotations
 
 import asyncio
+import html
+import json
 import logging
+import re
 import warnings
-from collections.abc import Callable, Coroutine, Sequence
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, InlineKeyboardMarkup, Update
@@ -24,8 +27,8 @@ from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, Te
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 
 from ginbot.backoff import Backoff
-from ginbot.channels.base import FAILURE_REPLY
-from ginbot.channels.intake import Intake
+from ginbot.channels.base import FAILURE_REPLY, Sent
+from ginbot.channels.inbox import bounded
 from ginbot.channels.telegram_convert import (
     ALLOWED_UPDATES,
     COMMANDS,
@@ -35,7 +38,9 @@ from ginbot.channels.telegram_convert import (
     to_telegram_messages,
 )
 from ginbot.core.messages import Channel, IncomingMessage, Kind, MessageHandler, Reply
-from ginbot.db.session import Database
+from ginbot.db.inbox import Leased, NewEvent
+from ginbot.delivery.answers import AnswerQueue, QueuedMessage, retry_key
+from ginbot.observability import metrics
 from ginbot.settings import Settings
 
 if TYPE_CHECKING:  # the channel only passes it on; ginbot.delivery imports the SDK side lazily
@@ -43,14 +48,16 @@ if TYPE_CHECKING:  # the channel only passes it on; ginbot.delivery imports the 
 
 log = logging.getLogger(__name__)
 
-# Runs a coroutine in a background task that shutdown waits for (ginbot.web.background.BackgroundTasks.spawn).
-Spawn = Callable[[Coroutine[Any, Any, None]], object]
+# Commits events to the durable inbox (ginbot.channels.inbox.Inbox.store); polling mode hands updates to it.
+Store = Callable[[Sequence[NewEvent]], Awaitable[list[bool]]]
 
 WEBHOOK_PATH = "/telegram/webhook"
 # Waits while Telegram cannot be reached at startup.
 START_BACKOFF = Backoff(first_s=1.0, max_s=60.0)
-# A reply held back longer than this by flood control is dropped: the person has moved on.
+# A reply held back longer than this by flood control goes to the outbox instead of waiting here.
 MAX_RETRY_AFTER_S = 10.0
+# python-telegram-bot's TimedOut for "no pooled connection was free": the request was never sent.
+POOL_TIMEOUT_MARK = "pool timeout"
 
 
 class TelegramChannel:
@@ -62,8 +69,9 @@ class TelegramChannel:
         token: str,
         api_base: str,
         handler: MessageHandler,
-        intake: Intake,
-        spawn: Spawn,
+        store: Store | None,
+        answers: AnswerQueue | None = None,
+        max_update_age: timedelta = timedelta(days=7),
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
     ) -> None:
@@ -75,8 +83,9 @@ class TelegramChannel:
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self._handler = handler
-        self._intake = intake
-        self._spawn = spawn
+        self._store = store
+        self._answers = answers
+        self._max_update_age = max_update_age
         self._buttons = ButtonTexts()
         self._starter: asyncio.Task[None] | None = None
         # Set by the app when staff may /broadcast (ginbot.delivery.announce.StaffBroadcasts); None: off.
@@ -85,7 +94,7 @@ class TelegramChannel:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, handler: MessageHandler, db: Database, spawn: Spawn
+        cls, settings: Settings, handler: MessageHandler, store: Store | None, answers: AnswerQueue | None = None
     ) -> TelegramChannel:
         assert settings.telegram_token is not None, "Telegram is not configured"
         secret = settings.telegram_webhook_secret
@@ -93,8 +102,9 @@ class TelegramChannel:
             token=settings.telegram_token.get_secret_value(),
             api_base=settings.telegram_api_base,
             handler=handler,
-            intake=Intake(db, Channel.TELEGRAM),
-            spawn=spawn,
+            store=store,
+            answers=answers,
+            max_update_age=timedelta(days=settings.inbox_keep_days),
             webhook_url=f"{settings.public_url}{WEBHOOK_PATH}" if settings.public_url else None,
             webhook_secret=secret.get_secret_value() if secret else None,
         )
@@ -194,24 +204,38 @@ class TelegramChannel:
     def parse_update(self, data: dict[str, Any]) -> Update:
         return Update.de_json(data, self.application.bot)
 
-    def accept(self, update: Update) -> None:
-        """Take an update for handling in a tracked background task (in arrival order per chat)."""
-        self._spawn(self.handle_update(update))
+    def receive(self, data: dict[str, Any], now: datetime | None = None) -> list[NewEvent]:
+        """The update, checked, as an inbox entry (none when it is older than the inbox remembers keys
+        for: it could be a replay). Raises for data that is not an Update."""
+        update = self.parse_update(data)
+        message = update.message or update.edited_message
+        oldest = (now or datetime.now(UTC)) - self._max_update_age
+        if message is not None and message.date < oldest:
+            log.warning("Telegram update %s is older than %s: refused as a possible replay",
+                        update.update_id, self._max_update_age)
+            metrics.count_rejection("telegram", "too_old")
+            return []
+        chat = update.effective_chat or update.effective_user
+        person = str(chat.id) if chat is not None else f"update-{update.update_id}"
+        payload = json.dumps(data, ensure_ascii=False)
+        return [NewEvent(Channel.TELEGRAM, bounded(str(update.update_id)), bounded(person), payload)]
 
     async def _from_polling(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        self.accept(update)
+        entries = self.receive(update.to_dict())
+        if entries:
+            if self._store is None:
+                raise RuntimeError("polling without an inbox to store updates in")
+            await self._store(entries)
 
-    async def handle_update(self, update: Update) -> None:
-        """Answer one update; never raises (it runs in a task nobody awaits)."""
+    async def process(self, event: Leased, final: bool) -> None:
+        """Answer one stored update. Raises when the core failed and another attempt may succeed."""
+        update = self.parse_update(json.loads(event.payload))
         if self.staff is not None and await self._staff_update(update):
             return
         turn = interpret(update, self._buttons)
         if turn is None:
             return
-        try:
-            await self._intake.run_once(turn.event_id, str(turn.chat_id), lambda: self._answer(turn))
-        except Exception:
-            log.exception("Telegram update %s failed", turn.event_id)
+        await self._answer(turn, final, event.event_key)
 
     async def _staff_update(self, update: Update) -> bool:
         """Staff /broadcast and its confirm buttons belong to ginbot.delivery, not to the conversation."""
@@ -225,20 +249,21 @@ class TelegramChannel:
             log.exception("staff command failed")
             return True
 
-    async def _answer(self, turn: TelegramTurn) -> None:
+    async def _answer(self, turn: TelegramTurn, final: bool = True, event_key: str | None = None) -> None:
         if turn.callback_query_id is not None:
             await self._acknowledge(turn.callback_query_id)
         if turn.message is None:
-            await self.send(turn.chat_id, turn.canned)
+            await self.send(turn.chat_id, turn.canned, event_key)
             return
         try:
             replies = await self._handler.handle(turn.message)
         except Exception:
-            if turn.message.kind != Kind.UNFOLLOW:
-                await self.send(turn.chat_id, [FAILURE_REPLY])
+            # Only once no attempt is left: an apology now and the answer on the retry would read oddly.
+            if final and turn.message.kind != Kind.UNFOLLOW:
+                await self.send(turn.chat_id, [FAILURE_REPLY], event_key)
             raise
         if turn.message.kind != Kind.UNFOLLOW:
-            await self.send(turn.chat_id, replies)
+            await self.send(turn.chat_id, replies, event_key)
 
     async def _acknowledge(self, callback_query_id: str) -> None:
         try:
@@ -248,44 +273,71 @@ class TelegramChannel:
 
     # --- outgoing ---------------------------------------------------------------------------------------
 
-    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
-        for text, markup, parse_mode in to_telegram_messages(replies, self._buttons):
+    async def send(self, chat_id: int, replies: Sequence[Reply], event_key: str | None = None) -> None:
+        pieces = to_telegram_messages(replies, self._buttons)
+        for index, (text, markup, parse_mode) in enumerate(pieces):
+            outcome = await self._attempt(chat_id, text, markup, parse_mode)
+            if outcome is Sent.LATER and event_key is not None and self._answers is not None:
+                # Keep the rest, in order, for the outbox's sender (buttons and formatting are not kept).
+                rest = [
+                    QueuedMessage(_plain(t, mode), retry_key(event_key, f"telegram{index + i}"))
+                    for i, (t, _markup, mode) in enumerate(pieces[index:])
+                ]
+                await self._answers.queue(Channel.TELEGRAM, str(chat_id), rest)
+                log.warning("Telegram answer to %s queued in the outbox (%d messages)", chat_id, len(rest))
+                return
             # Later pieces would read out of order without the one that failed.
-            if not await self._send_one(chat_id, text, markup, parse_mode):
+            if outcome is not Sent.YES:
                 return
 
     async def _send_one(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, parse_mode: str | None = None
     ) -> bool:
+        return await self._attempt(chat_id, text, markup, parse_mode) is Sent.YES
+
+    async def _attempt(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, parse_mode: str | None = None
+    ) -> Sent:
         bot = self.application.bot
         for attempt in (1, 2):
             try:
                 await bot.send_message(chat_id, text, reply_markup=markup, parse_mode=parse_mode)
-                return True
+                return Sent.YES
             except RetryAfter as exc:
                 wait_s = retry_after_s(exc)
                 if attempt == 2 or wait_s > MAX_RETRY_AFTER_S:
-                    log.warning("Telegram flood control (%.0f s) dropped a reply to %s", wait_s, chat_id)
-                    return False
+                    log.warning("Telegram flood control (%.0f s) held back a reply to %s", wait_s, chat_id)
+                    return Sent.LATER
                 await asyncio.sleep(wait_s)
             except Forbidden:
                 log.info("Telegram chat %s blocked the bot; telling the core", chat_id)
                 await self._handler.handle(
                     IncomingMessage(channel=Channel.TELEGRAM, user_id=str(chat_id), kind=Kind.UNFOLLOW)
                 )
-                return False
+                return Sent.NEVER
             except TimedOut as exc:
+                if POOL_TIMEOUT_MARK in str(exc).lower():
+                    # Never left this process: no connection was free. Safe to send later.
+                    log.warning("Telegram connection pool busy for a reply to %s", chat_id)
+                    return Sent.LATER
                 # Telegram has no idempotency key: the message may have arrived, so never send it twice.
                 log.warning("Telegram sendMessage to %s timed out (%s); not retried", chat_id, exc)
-                return False
+                return Sent.UNKNOWN
             except NetworkError as exc:
                 if attempt == 2:
                     log.warning("Telegram sendMessage to %s failed: %s", chat_id, exc)
-                    return False
+                    return Sent.LATER
             except TelegramError as exc:
                 log.error("Telegram refused a reply to %s: %s", chat_id, exc)
-                return False
-        return False
+                return Sent.NEVER
+        return Sent.LATER
+
+
+def _plain(text: str, parse_mode: str | None) -> str:
+    """The outbox sends plain text: an HTML-formatted piece loses its tags, keeps its words."""
+    if parse_mode != "HTML":
+        return text
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def retry_after_s(exc: RetryAfter) -> float:

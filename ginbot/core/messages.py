@@ -9,6 +9,7 @@ renders the rest its own way (LINE Flex, Telegram inline keyboard + HTML, web JS
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +51,25 @@ class IncomingMessage:
     # Whether this channel can reach the person later (reminders, announcements); the adapter that builds
     # the message knows. The web chat cannot, so the core must not promise it there.
     can_push: bool = True
+
+    def __post_init__(self) -> None:
+        # Every channel builds one of these, so cleaning here covers them all (even validly signed input).
+        object.__setattr__(self, "text", clean_text(self.text))
+        object.__setattr__(self, "user_id", clean_text(self.user_id))
+
+
+def clean_text(text: str) -> str:
+    """``text`` without NUL characters (PostgreSQL refuses them in text) and with each lone surrogate (no
+    UTF-8 form: JSON "\\ud800" decodes to one) replaced by U+FFFD, so storing and logging it cannot fail."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+# A Python str holds astral characters as one code point, so any surrogate code point in it is a lone one.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _short_label(label: str) -> str:

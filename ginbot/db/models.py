@@ -224,24 +224,46 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-# --- channels: webhook deliveries already handled (ginbot/channels) -------------------------------------------
-# Owned by ginbot.channels; migration 0002.
+# --- channels: the durable inbox of webhook events (ginbot/channels/inbox.py) -----------------------------
+# Owned by ginbot.channels; migration 0008 (replaces 0002's processed_events).
 
 
-class ProcessedEvent(Base):
-    """A platform event ginbot has taken on (LINE webhookEventId, Telegram update_id).
+class InboxEvent(Base):
+    """One platform event as it arrived (LINE event object, Telegram Update), stored before the webhook
+    answers 200, then processed with a lease and retries.
 
-    Platforms redeliver on timeouts and errors, and a restart loses anything kept in memory, so the ids live
-    here; the primary key makes "claim" one atomic INSERT. Rows are only useful while a platform may still
-    redeliver (LINE and Telegram retry for hours, not weeks): ``queries.prune_processed_events`` deletes old
-    ones through the created_at index.
+    ``(channel, event_key)`` is unique: the key is LINE's webhookEventId or Telegram's update_id (bounded,
+    hashed when long), so a redelivery is one INSERT that does nothing. Rows stay until they are older than
+    the dedupe window (a platform may still redeliver), then ``prune`` deletes finished ones.
+
+    Status: ``pending`` (waiting, from ``next_attempt_at``), ``working`` (leased until ``lease_until``),
+    ``done``, ``failed`` (gave up after the last attempt). Of one person's unfinished events only the
+    earliest is ever leased, so they are handled in arrival order, across processes too.
     """
 
-    __tablename__ = "processed_events"
+    __tablename__ = "inbox_events"
+    __table_args__ = (
+        UniqueConstraint("channel", "event_key", name="uq_inbox_events_channel_event_key"),
+        # The "is an earlier event of this person unfinished?" probe of every lease.
+        Index("ix_inbox_events_person", "channel", "person", "id"),
+        Index("ix_inbox_events_status_next", "status", "next_attempt_at"),
+    )
 
-    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # arrival order
+    channel: Mapped[str] = mapped_column(String(20))
+    event_key: Mapped[str] = mapped_column(String(80))
+    person: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[str] = mapped_column(Text)  # the raw event, JSON, exactly as the platform sent it
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Set just before a LINE reply is sent: after a crash, a reply that may have gone out is retried with
+    # its token (LINE refuses a spent token) rather than pushed a second time.
+    reply_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 # --- admin: staff accounts, their sessions, the audit log, staff-taught examples (ginbot/web/admin) ------------

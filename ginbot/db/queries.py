@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.db.models import (
@@ -17,9 +16,7 @@ from ginbot.db.models import (
     Cohort,
     ConversationState,
     MessageLog,
-    ProcessedEvent,
     TrainingExample,
-    utcnow,
 )
 
 
@@ -163,37 +160,6 @@ async def rate_answer(session: AsyncSession, log_id: int, user_id: int, rating: 
     )
     intent = result.scalar_one_or_none()
     return None if intent is None else str(intent)
-
-
-# --- processed webhook events (ginbot/channels) ---------------------------------------------------------
-
-
-async def claim_events(session: AsyncSession, channel: str, event_ids: Sequence[str]) -> set[str]:
-    """Claim event ids in one statement; returns those that were new.
-
-    One INSERT … ON CONFLICT DO NOTHING, so two deliveries racing on two workers cannot both win.
-    """
-    if not event_ids:
-        return set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    now = utcnow()
-    # Core executemany rather than a VALUES list: SQLAlchemy caches its compiled form and still sends one
-    # statement ("insertmanyvalues"), where a VALUES list of a new length is compiled afresh every time.
-    stmt = dialect.insert(ProcessedEvent.__table__).on_conflict_do_nothing().returning(ProcessedEvent.event_id)
-    rows = [{"channel": channel, "event_id": e, "created_at": now} for e in dict.fromkeys(event_ids)]
-    return set((await session.scalars(stmt, rows)).all())
-
-
-async def release_event(session: AsyncSession, channel: str, event_id: str) -> None:
-    """Forget a claim, so a redelivery of an event whose handling failed gets another try."""
-    await session.execute(
-        delete(ProcessedEvent).where(ProcessedEvent.channel == channel, ProcessedEvent.event_id == event_id)
-    )
-
-
-async def prune_processed_events(session: AsyncSession, older_than: datetime) -> int:
-    result = await session.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < older_than))
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # --- staff-taught training examples (ginbot/web/admin) ---------------------------------------------------

@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import PoolResetState, event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+if TYPE_CHECKING:
+    from ginbot.settings import Settings
+
 # SQLite allows one writer; waiting this long for the lock beats failing a chat turn under a burst.
 SQLITE_BUSY_TIMEOUT_S = 30
+# How long a health check waits for the database when no shorter limit was set.
+DEFAULT_PING_TIMEOUT_S = 10.0
+
+
+def serving_timeouts(url: str, connect_timeout_s: float, statement_timeout_s: float) -> dict[str, Any]:
+    """Engine arguments that make a hung PostgreSQL fail fast instead of holding every request.
+
+    asyncpg's ``timeout`` bounds connecting, ``command_timeout`` each statement on the client side, and the
+    server's ``statement_timeout`` stops the work there too; ``pool_timeout`` bounds the wait for a pooled
+    connection when all of them are stuck. SQLite is a local file: its busy timeout stays as it is.
+    """
+    if not url.startswith("postgresql"):
+        return {}
+    return {
+        "pool_timeout": connect_timeout_s,
+        "connect_args": {
+            "timeout": connect_timeout_s,
+            "command_timeout": statement_timeout_s,
+            "server_settings": {"statement_timeout": str(int(statement_timeout_s * 1000))},
+        },
+    }
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -52,10 +77,21 @@ class DatabaseUnavailable(Exception):
 class Database:
     """Owns the engine; ``async with db.session() as s`` commits on success and rolls back on error."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, ping_timeout_s: float = DEFAULT_PING_TIMEOUT_S, **engine_kwargs: Any) -> None:
         self.url = url
+        self.ping_timeout_s = ping_timeout_s
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def for_serving(cls, settings: Settings) -> Database:
+        """The database of a long-running process (serve, worker): short connect and statement timeouts."""
+        connect_s, statement_s = settings.database_connect_timeout_s, settings.database_statement_timeout_s
+        return cls(
+            settings.database_url,
+            ping_timeout_s=connect_s + statement_s,
+            **serving_timeouts(settings.database_url, connect_s, statement_s),
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -79,7 +115,8 @@ class Database:
 
     async def ping(self) -> bool:
         try:
-            await self.check()
+            async with asyncio.timeout(self.ping_timeout_s):
+                await self.check()
             return True
         except Exception:
             return False

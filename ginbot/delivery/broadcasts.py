@@ -177,6 +177,8 @@ async def recent_reports(
 ) -> list[DeliveryReport]:
     """Newest broadcasts first, each with its live counts (for the admin page): two queries, however many."""
     stmt = select(Broadcast).where(Broadcast.status != "draft").order_by(Broadcast.id.desc()).limit(limit)
+    # Answers queued for a retry (ginbot.delivery.answers) are the inbox's business, not staff broadcasts.
+    stmt = stmt.where(Broadcast.kind != "answer")
     if kind:
         stmt = stmt.where(Broadcast.kind == kind)
     return await _reports(session, list((await session.scalars(stmt)).all()))

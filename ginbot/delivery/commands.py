@@ -109,7 +109,8 @@ async def worker(settings: Settings) -> int:
         from ginbot.observability.http import serve_metrics
 
         report_outbox_depth(db)
-        metrics_server = await serve_metrics(settings.host, settings.metrics_port)
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        metrics_server = await serve_metrics(settings.host, settings.metrics_port, token)
         print(f"ginbot worker: metrics at http://{settings.host}:{settings.metrics_port}/metrics", flush=True)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()

@@ -85,6 +85,7 @@ async def _screen(session: AsyncSession, ids: Sequence[int], now: datetime) -> l
             ChatUser.subscribed,
             ChatUser.blocked,
             Broadcast.expires_at,
+            Broadcast.kind,
         )
         .join(ChatUser, ChatUser.id == OutboxRow.user_id)
         .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
@@ -93,10 +94,12 @@ async def _screen(session: AsyncSession, ids: Sequence[int], now: datetime) -> l
     )
     keep: list[Claimed] = []
     blocked, skipped = [], []
-    for row_id, user_id, platform_id, text, attempts, subscribed, user_blocked, expires_at in rows.all():
+    for row_id, user_id, platform_id, text, attempts, subscribed, user_blocked, expires_at, kind in rows.all():
+        # An answer to someone's question goes whether or not they subscribed to reminders.
+        wanted = subscribed or kind == "answer"
         if user_blocked:
             blocked.append(row_id)
-        elif not subscribed or (expires_at is not None and as_utc(expires_at) < now):
+        elif not wanted or (expires_at is not None and as_utc(expires_at) < now):
             skipped.append(row_id)
         else:
             keep.append(Claimed(row_id, user_id, platform_id, text, attempts))

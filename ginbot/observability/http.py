@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 import uuid
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -11,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
 from ginbot.observability import metrics
 from ginbot.observability.logging import REQUEST_ID
+from ginbot.settings import Settings
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # A caller's id is kept only when it is short and plain: it is written into every log line, so a crafted
@@ -46,19 +49,47 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
 
 
-async def serve_metrics(host: str, port: int) -> web.AppRunner:
-    """``GET /metrics`` alone on its own port, for ``ginbot worker`` (no web server of its own); in the
-    caller's event loop, so scrape-time gauges are refreshed as on the web server. Clean up the runner
-    to stop it."""
+def metrics_route(token: str | None) -> Handler:
+    """``GET /metrics``, wanting ``Authorization: Bearer <token>`` when a token is set."""
+    if not token:
+        return metrics_endpoint
+    expected = f"Bearer {token}".encode()
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        given = request.headers.get("Authorization", "").encode()
+        # compare_digest: the time taken must not tell how much of the token was right.
+        if not hmac.compare_digest(given, expected):
+            raise web.HTTPUnauthorized(text="metrics need Authorization: Bearer <GINBOT_METRICS_TOKEN>")
+        return await metrics_endpoint(request)
+
+    return guarded
+
+
+async def serve_metrics(host: str, port: int, token: str | None = None) -> web.AppRunner:
+    """``GET /metrics`` alone on its own port, for ``ginbot worker`` (no web server of its own) and for
+    ``ginbot serve`` with GINBOT_METRICS_ADDRESS; in the caller's event loop, so scrape-time gauges are
+    refreshed as on the web server. Clean up the runner to stop it."""
     app = web.Application()
-    app.router.add_get("/metrics", metrics_endpoint)
+    app.router.add_get("/metrics", metrics_route(token))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner
 
 
-def install(app: web.Application) -> None:
-    """Mount ``GET /metrics`` and make the request-id middleware the outermost one."""
+def install(app: web.Application, settings: Settings) -> None:
+    """Make the request-id middleware the outermost one, and serve ``GET /metrics`` on the web port or,
+    with GINBOT_METRICS_ADDRESS, on that address only."""
     app.middlewares.insert(0, request_id_middleware)
-    app.router.add_get("/metrics", metrics_endpoint)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    separate = settings.metrics_host_port
+    if separate is None:
+        app.router.add_get("/metrics", metrics_route(token))
+        return
+
+    async def own_port(app: web.Application) -> AsyncIterator[None]:
+        runner = await serve_metrics(separate[0], separate[1], token)
+        yield
+        await runner.cleanup()
+
+    app.cleanup_ctx.append(own_port)

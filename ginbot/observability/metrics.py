@@ -44,7 +44,9 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 # (rather than "no data") so rate() and alerts work from the first scrape.
 CHANNELS = CHANNELS_REGISTRY.chat_names()
 DELIVERY_OUTCOMES = ("sent", "failed", "blocked", "retried")
-REJECTION_REASONS = ("bad_signature", "bad_secret", "malformed", "too_large", "shutting_down")
+REJECTION_REASONS = (
+    "bad_signature", "bad_secret", "malformed", "too_large", "shutting_down", "too_old", "store_failed"
+)
 
 BUILD_INFO = Info("ginbot_build", "The running ginbot version.", registry=REGISTRY)
 

@@ -42,7 +42,7 @@ def create_app(
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         owned = db is None
-        app[DB_KEY] = db or Database(settings.database_url)
+        app[DB_KEY] = db or Database.for_serving(settings)
         yield
         if owned:
             await app[DB_KEY].close()
@@ -64,7 +64,7 @@ def create_app(
     webchat.install(app)
     # The 503 gate while shutting down; GET /metrics and request ids in every log line.
     lifecycle.install(app)
-    observability_http.install(app)
+    observability_http.install(app, settings)
     # After the gate and the request logging, so those wrap the admin's sign-in guard too.
     admin.install(app)
     app.router.add_get("/healthz", healthz)

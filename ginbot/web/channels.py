@@ -10,6 +10,7 @@ from ginbot.core.messages import Channel
 from ginbot.web.background import BackgroundTasks
 
 if TYPE_CHECKING:
+    from ginbot.channels.inbox import Inbox, Processor
     from ginbot.channels.line import LineChannel
     from ginbot.channels.telegram import TelegramChannel
 
@@ -19,6 +20,9 @@ class Channels:
     tasks: BackgroundTasks
     receivers: dict[str, Receiver] = field(default_factory=dict)
     registry: Registry = REGISTRY
+    # The durable webhook inbox and its processor (ginbot/channels/inbox.py), made at startup with the database.
+    inbox: Inbox | None = None
+    processor: Processor | None = None
 
     def get(self, name: str) -> Receiver | None:
         return self.receivers.get(name)

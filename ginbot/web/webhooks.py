@@ -1,4 +1,4 @@
-"""POST /line/webhook and POST /telegram/webhook: verify, hand off, answer 200 at once.
+"""POST /line/webhook and POST /telegram/webhook: verify, store, answer 200.
 
 Each route refuses before it has any effect: a body over ``max_webhook_body_bytes`` gets 413 (from its
 Content-Length, without reading it, or as soon as a streamed body passes the limit); LINE without
@@ -6,9 +6,11 @@ Content-Length, without reading it, or as soon as a streamed body passes the lim
 ``X-Telegram-Bot-Api-Secret-Token`` gets 401. Refusals are logged and counted
 (``ginbot_webhook_rejections_total``); nothing reaches the database, the core or the platform's API.
 
-An accepted request is answered 200 as soon as its events are handed to background tasks (one per event,
-started in arrival order, tracked by ``BackgroundTasks`` so shutdown waits for them). The platform is never kept
-waiting on the core or the database, and LINE does not suspend a webhook that answers promptly.
+An accepted request is answered 200 only once its events are committed to the durable inbox
+(ginbot/channels/inbox.py; a few milliseconds, group-committed with other requests). If the database cannot
+take them within ``database_statement_timeout_s`` the answer is 503 with Retry-After, so LINE and Telegram
+deliver again and nothing acknowledged is ever lost. The inbox's processor answers the events in the
+background; the platform never waits on the core or on its own API.
 """
 
 from __future__ import annotations
@@ -18,18 +20,20 @@ import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any, NoReturn
 
 from aiohttp import web
 
-from ginbot.channels.intake import prune_processed_events
-from ginbot.channels.line import BadSignature
+from ginbot.channels.inbox import Inbox, InboxConfig, Processor
+from ginbot.channels.line import BadSignature, LineChannel
 from ginbot.channels.registry import REGISTRY, ReceiverDeps
 from ginbot.core.messages import IncomingMessage, Reply
-from ginbot.db.session import Database
+from ginbot.db.inbox import NewEvent
+from ginbot.delivery.answers import OutboxAnswers
 from ginbot.observability import metrics
 from ginbot.settings import Settings, SettingsError
-from ginbot.web.background import BackgroundTasks, ShuttingDown
+from ginbot.web.background import BackgroundTasks
 from ginbot.web.channels import Channels
 from ginbot.web.keys import BOT_KEY, CHANNELS_KEY, DB_KEY, SETTINGS_KEY
 
@@ -42,10 +46,11 @@ SIGNATURE_HEADER = "X-Line-Signature"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 READ_CHUNK_BYTES = 64 * 1024
 # Shutdown waits this long for replies in progress (a reply takes well under a second; docker's default stop
-# grace period is 10 s), then cancels them.
+# grace period is 10 s), then cancels them; the inbox answers the cancelled ones after the restart.
 DRAIN_TIMEOUT_S = 8.0
-# Old event ids are pruned at startup and then this often.
+# Old inbox rows are pruned at startup and then this often.
 PRUNE_INTERVAL_S = 6 * 3600
+STORE_RETRY_AFTER_S = 5
 # Telegram's rule for secret_token: 1–256 characters of A-Z, a-z, 0-9, _ and -.
 _SECRET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -100,17 +105,27 @@ class _AppBot:
 
 async def _channel_clients(app: web.Application) -> AsyncIterator[None]:
     settings, db, channels = app[SETTINGS_KEY], app[DB_KEY], app[CHANNELS_KEY]
-    deps = ReceiverDeps(settings, _AppBot(app), db, channels.tasks.spawn)
+    inbox = channels.inbox = Inbox(db, inbox_config(settings))
+    processor = channels.processor = Processor(inbox)
+    answers = OutboxAnswers(db, settings.sender_backoff_base_s)
+    deps = ReceiverDeps(settings, _AppBot(app), db, channels.tasks.spawn, store=inbox.store, answers=answers)
     try:
         for spec in channels.registry:
             if spec.receiver is not None and spec.enabled(settings):
                 receiver = spec.receiver(deps)
                 channels.receivers[spec.name] = receiver
                 await receiver.open()
+                process = getattr(receiver, "process", None)
+                if process is not None:  # a channel whose events go through the inbox
+                    processor.register(spec.name, process)
+                if isinstance(receiver, LineChannel):
+                    receiver.reply_marker = processor.reply_starting
     except BaseException:
         await _close_receivers(channels)
         raise
-    pruner = asyncio.create_task(_prune_periodically(db), name="prune-processed-events")
+    # Unfinished events (pending, or leased by a process that died) are picked up from here on.
+    processor.start()
+    pruner = asyncio.create_task(_prune_periodically(inbox), name="prune-inbox")
     try:
         yield
     finally:
@@ -118,6 +133,7 @@ async def _channel_clients(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(pruner, return_exceptions=True)
         for receiver in channels.receivers.values():
             await receiver.stop_receiving()
+        await processor.close(DRAIN_TIMEOUT_S)
         await channels.tasks.close(DRAIN_TIMEOUT_S)
         await _close_receivers(channels)
 
@@ -133,15 +149,44 @@ async def _stop_receiving(app: web.Application) -> None:
         await receiver.stop_receiving()
 
 
-async def _prune_periodically(db: Database) -> None:
+def inbox_config(settings: Settings) -> InboxConfig:
+    return InboxConfig(
+        lease_s=settings.inbox_lease_s,
+        max_attempts=settings.inbox_max_attempts,
+        backoff_base_s=settings.inbox_backoff_base_s,
+        backoff_max_s=settings.inbox_backoff_max_s,
+        concurrency=settings.inbox_concurrency,
+        keep=timedelta(days=settings.inbox_keep_days),
+    )
+
+
+async def _prune_periodically(inbox: Inbox) -> None:
     while True:
         try:
-            removed = await prune_processed_events(db)
+            removed = await inbox.prune()
             if removed:
-                log.info("pruned %d old webhook event ids", removed)
+                log.info("pruned %d old inbox events", removed)
         except Exception:  # a busy or unreachable database: try again next round
-            log.exception("pruning old webhook event ids failed")
+            log.exception("pruning old inbox events failed")
         await asyncio.sleep(PRUNE_INTERVAL_S)
+
+
+async def _store(request: web.Request, channel: str, entries: list[NewEvent]) -> None:
+    """Commit ``entries`` or answer 503: the platform must deliver again whatever was not stored."""
+    timeout_s = request.app[SETTINGS_KEY].database_statement_timeout_s
+    inbox = request.app[CHANNELS_KEY].inbox
+    try:
+        if inbox is None:
+            raise RuntimeError("the inbox is not open yet")
+        async with asyncio.timeout(timeout_s):
+            await inbox.store(entries)
+    except Exception as exc:
+        log.error("%s webhook: storing %d event(s) failed (%r); answering 503", channel, len(entries), exc)
+        metrics.count_rejection(channel, "store_failed")
+        raise web.HTTPServiceUnavailable(
+            text="ginbot cannot store events right now; deliver again later",
+            headers={"Retry-After": str(STORE_RETRY_AFTER_S)},
+        ) from None
 
 
 # --- routes -----------------------------------------------------------------------------------------------
@@ -188,10 +233,10 @@ async def line_webhook(request: web.Request) -> web.Response:
     raw = await read_limited(request, limit, "line")
     try:
         # The signature is over the exact bytes; LINE sends UTF-8, and the SDK wants str.
-        events = line.parse(raw.decode("utf-8"), signature or "")
+        entries = line.receive(raw.decode("utf-8"), signature or "")
     except BadSignature:
         _refuse("line", "bad_signature", web.HTTPUnauthorized, "wrong X-Line-Signature", request)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
         # Signed by LINE's secret but not a webhook payload: nothing to do, and retrying will not help.
         _refuse(
             "line",
@@ -200,13 +245,7 @@ async def line_webhook(request: web.Request) -> web.Response:
             f"not a LINE webhook body ({type(exc).__name__})",
             request,
         )
-    spawn = request.app[CHANNELS_KEY].tasks.spawn
-    try:
-        for event in events:
-            spawn(line.handle_event(event), name="line-event")
-    except ShuttingDown:
-        # Not 200: LINE redelivers (when redelivery is on) to the next instance.
-        raise web.HTTPServiceUnavailable(text="ginbot is restarting", headers={"Retry-After": "5"}) from None
+    await _store(request, "line", entries)
     return web.json_response({})
 
 
@@ -226,17 +265,14 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         data: Any = json.loads(raw)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise ValueError("not an Update")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         _refuse("telegram", "malformed", web.HTTPBadRequest, f"not a Telegram Update ({exc})", request)
     if not telegram.ready:
         # Telegram keeps the update and retries; answering 200 now would lose it.
         raise web.HTTPServiceUnavailable(text="Telegram channel is starting", headers={"Retry-After": "5"})
     try:
-        update = telegram.parse_update(data)
+        entries = telegram.receive(data)
     except Exception as exc:
-        _refuse("telegram", "malformed", web.HTTPBadRequest, f"not a Telegram Update ({exc!r})", request)
-    try:
-        telegram.accept(update)
-    except ShuttingDown:
-        raise web.HTTPServiceUnavailable(text="ginbot is restarting", headers={"Retry-After": "5"}) from None
+        _refuse("telegram", "malformed", web.HTTPBadRequest, f"not a Telegram Update ({exc!r})"[:300], request)
+    await _store(request, "telegram", entries)
     return web.json_response({})

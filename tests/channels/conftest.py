@@ -1,7 +1,7 @@
 """ginbot served on a test port, its LINE and Telegram APIs replaced by the recording stubs.
 
 The bot core is a RecordingBot here (what it was told, scripted answers); test_end_to_end.py uses the real
-one. Background work is awaited with ``settle()`` (the tasks the webhooks started), never with sleeps.
+one. Background work is awaited with ``settle()`` (the inbox has handled every stored event), never with sleeps.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from ginbot.core.messages import IncomingMessage, MessageHandler, QuickReply, Reply
-from ginbot.db.models import ChatUser, MessageLog, ProcessedEvent
+from ginbot.db.models import ChatUser, InboxEvent, MessageLog
 from ginbot.db.session import Database
 from ginbot.settings import Settings, load_settings
 from ginbot.testing.fixtures import (  # noqa: F401  (pytest fixtures)
@@ -88,8 +88,10 @@ class Served:
             yield cls(client, app)
 
     async def settle(self) -> None:
-        """Wait until every event the webhooks accepted so far has been handled."""
-        await self.app[CHANNELS_KEY].tasks.idle()
+        """Wait until every event the webhooks stored so far has been handled."""
+        processor = self.app[CHANNELS_KEY].processor
+        assert processor is not None, "the app has not started"
+        await processor.settled()
 
     async def telegram_started(self) -> None:
         telegram = self.app[CHANNELS_KEY].telegram
@@ -115,7 +117,7 @@ async def count_rows(db: Database) -> dict[str, int]:
     """Rows anything wrote on a person's behalf."""
     async with db.session() as session:
         return {
-            "processed_events": await session.scalar(select(func.count()).select_from(ProcessedEvent)) or 0,
+            "inbox_events": await session.scalar(select(func.count()).select_from(InboxEvent)) or 0,
             "chat_users": await session.scalar(select(func.count()).select_from(ChatUser)) or 0,
             "message_log": await session.scalar(select(func.count()).select_from(MessageLog)) or 0,
         }

@@ -75,7 +75,7 @@ async def test_unsigned_or_forged_webhook_is_refused_and_changes_nothing(
 
     assert bot.messages == []
     assert line_stub.requests == []
-    assert await count_rows(db) == {"processed_events": 0, "chat_users": 0, "message_log": 0}
+    assert await count_rows(db) == {"inbox_events": 0, "chat_users": 0, "message_log": 0}
 
 
 async def test_body_signed_with_another_secret_is_refused(
@@ -107,7 +107,7 @@ async def test_oversized_body_is_refused_with_413_before_anything_else(
 
     assert declared.status == 413 and streamed.status == 413
     assert bot.messages == [] and line_stub.requests == []
-    assert (await count_rows(sqlite_db))["processed_events"] == 0
+    assert (await count_rows(sqlite_db))["inbox_events"] == 0
 
 
 async def test_redelivered_event_is_answered_once(
@@ -146,7 +146,7 @@ async def test_redelivery_after_a_restart_is_not_answered_again(db: Database, li
 async def test_expired_reply_token_falls_back_to_exactly_one_push_with_a_retry_key(
     sqlite_db: Database, line_stub: LineStub, bot: RecordingBot
 ) -> None:
-    event = line_text_event(USER, QUESTION, redelivery=True)
+    event = line_text_event(USER, QUESTION)
     line_stub.expire_reply_token(event["replyToken"])
     async with serve(channel_settings(line_stub), sqlite_db, bot) as served:
         await served.post("/line/webhook", *signed(event))
@@ -157,6 +157,17 @@ async def test_expired_reply_token_falls_back_to_exactly_one_push_with_a_retry_k
     (push,) = line_stub.calls("push")
     assert push.accepted and push.body["to"] == USER
     uuid.UUID(push.headers["X-Line-Retry-Key"])  # a real UUID, as LINE requires
+    assert line_stub.texts_to(USER) == [f"ได้รับ: {QUESTION}"]
+
+
+async def test_a_redelivered_event_is_answered_by_push_at_once(
+    sqlite_db: Database, line_stub: LineStub, bot: RecordingBot
+) -> None:
+    event = line_text_event(USER, QUESTION, redelivery=True)  # its reply token is dead
+    async with serve(channel_settings(line_stub), sqlite_db, bot) as served:
+        await served.post("/line/webhook", *signed(event))
+        await served.settle()
+    assert line_stub.calls("reply") == []  # not even tried
     assert line_stub.texts_to(USER) == [f"ได้รับ: {QUESTION}"]
 
 
@@ -264,23 +275,37 @@ async def test_signed_body_that_is_not_a_webhook_payload_is_a_400(
     assert resp.status == 400 and bot.messages == []
 
 
-async def test_core_failure_apologises_and_lets_a_redelivery_try_again(
+async def test_core_failure_is_retried_by_the_inbox_and_answered_once(
     sqlite_db: Database, line_stub: LineStub, bot: RecordingBot
 ) -> None:
     bot.fail_next = 1
-    event_id = new_event_id()
-    async with serve(channel_settings(line_stub), sqlite_db, bot) as served:
-        await served.post(
-            "/line/webhook", *signed(line_text_event(USER, QUESTION, webhook_event_id=event_id))
-        )
-        await served.settle()
-        redelivered = line_text_event(USER, QUESTION, webhook_event_id=event_id, redelivery=True)
-        await served.post("/line/webhook", *signed(redelivered))
+    fast_retry = {"GINBOT_INBOX_BACKOFF_BASE_S": "0.01", "GINBOT_INBOX_BACKOFF_MAX_S": "0.02"}
+    async with serve(channel_settings(line_stub, **fast_retry), sqlite_db, bot) as served:
+        resp = await served.post("/line/webhook", *signed(line_text_event(USER, QUESTION)))
+        assert resp.status == 200
         await served.settle()
 
-    assert bot.texts == [QUESTION, QUESTION]
-    apology, answer = line_stub.reply_texts()
-    assert "ขออภัย" in apology and answer == f"ได้รับ: {QUESTION}"
+    assert bot.texts == [QUESTION, QUESTION]  # the failed attempt, then the retry
+    assert line_stub.reply_texts() == [f"ได้รับ: {QUESTION}"]  # no apology while a retry may still answer
+
+
+async def test_core_failing_every_attempt_ends_with_one_apology(
+    sqlite_db: Database, line_stub: LineStub, bot: RecordingBot
+) -> None:
+    bot.fail_next = 3
+    settings = channel_settings(
+        line_stub,
+        GINBOT_INBOX_MAX_ATTEMPTS="3",
+        GINBOT_INBOX_BACKOFF_BASE_S="0.01",
+        GINBOT_INBOX_BACKOFF_MAX_S="0.02",
+    )
+    async with serve(settings, sqlite_db, bot) as served:
+        await served.post("/line/webhook", *signed(line_text_event(USER, QUESTION)))
+        await served.settle()
+
+    assert bot.texts == [QUESTION] * 3
+    (apology,) = line_stub.reply_texts()
+    assert "ขออภัย" in apology
 
 
 async def test_line_is_off_without_its_settings(sqlite_db: Database, bot: RecordingBot) -> None:

@@ -87,7 +87,7 @@ async def test_update_without_the_right_secret_is_refused_and_changes_nothing(
 
     assert bot.messages == []
     assert telegram_stub.requests == []
-    assert await count_rows(db) == {"processed_events": 0, "chat_users": 0, "message_log": 0}
+    assert await count_rows(db) == {"inbox_events": 0, "chat_users": 0, "message_log": 0}
 
 
 @pytest.mark.parametrize(

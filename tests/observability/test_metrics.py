@@ -125,3 +125,27 @@ async def test_a_failing_outbox_query_leaves_the_gauge_empty_but_metrics_answer(
         values = await scrape(client)
     assert "ginbot_outbox_queued" not in values
     assert "outbox depth query failed" in caplog.text
+
+
+async def test_a_metrics_token_keeps_strangers_out(sqlite_db: Database) -> None:
+    settings = load_settings({"GINBOT_RUN_SENDER": "false", "GINBOT_METRICS_TOKEN": "scrape-secret-1"})
+    async with TestClient(TestServer(create_app(settings, db=sqlite_db, bot=EchoBot()))) as client:
+        assert (await client.get("/metrics")).status == 401
+        assert (await client.get("/metrics", headers={"Authorization": "Bearer wrong"})).status == 401
+        ok = await client.get("/metrics", headers={"Authorization": "Bearer scrape-secret-1"})
+        assert ok.status == 200 and "ginbot_build_info" in await ok.text()
+    metrics.set_outbox_depth_source(None)
+
+
+async def test_metrics_can_move_off_the_public_port(sqlite_db: Database) -> None:
+    import aiohttp
+
+    from tests.observability.serving import free_port
+
+    port = free_port()
+    settings = load_settings({"GINBOT_RUN_SENDER": "false", "GINBOT_METRICS_ADDRESS": f"127.0.0.1:{port}"})
+    async with TestClient(TestServer(create_app(settings, db=sqlite_db, bot=EchoBot()))) as client:
+        assert (await client.get("/metrics")).status == 404  # not on the web port any more
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/metrics") as resp:
+            assert resp.status == 200 and "ginbot_build_info" in await resp.text()
+    metrics.set_outbox_depth_source(None)

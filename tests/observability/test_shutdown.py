@@ -18,6 +18,7 @@ from ginbot.db.models import ChatUser
 from ginbot.db.session import Database
 from ginbot.observability import http as observability_http
 from ginbot.observability import metrics
+from ginbot.settings import load_settings
 from ginbot.testing.line_stub import LineStub
 from ginbot.testing.telegram_stub import TelegramStub
 from ginbot.web import lifecycle
@@ -71,7 +72,7 @@ async def test_requests_in_progress_finish_and_new_ones_are_refused() -> None:
     """The gate on its own, driven the way run_app drives it (on_shutdown, then waiting for handlers)."""
     app = web.Application()
     lifecycle.install(app)
-    observability_http.install(app)
+    observability_http.install(app, load_settings({}))
     entered, finish = asyncio.Event(), asyncio.Event()
 
     async def slow_webhook(request: web.Request) -> web.Response:

@@ -114,3 +114,16 @@ async def test_web_visitors_are_told_the_truth_about_reminders(server: TestServe
 
         visitor = await session.scalar(select(ChatUser).where(ChatUser.platform_user_id == "visitor-456"))
     assert visitor is not None and visitor.agency_id == "rd" and not visitor.subscribed
+
+
+async def test_the_chat_page_cannot_be_framed_by_another_site(server: TestServer) -> None:
+    async with TestClient(server) as client:
+        resp = await client.get("/")
+        assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+        assert resp.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_deeply_nested_json_is_a_400_not_a_crash(server: TestServer) -> None:
+    async with TestClient(server) as client:
+        resp = await client.post("/api/chat", data="[" * 100_000 + "]" * 100_000, headers={"Content-Type": "application/json"})
+        assert resp.status == 400

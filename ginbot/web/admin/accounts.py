@@ -30,16 +30,21 @@ NAME_RE = re.compile(r"^[A-Za-z0-9._@-]{2,64}$")
 PASSWORD_MIN_CHARS = 10
 BOOTSTRAP_NAME = "admin"
 
-# Lock-out. Five free tries cover typos; after that each wrong password locks the account for twice as
-# long as the last (30 s, 1 min, 2 min … capped at 15 min): a person waits a little, a guesser gets
-# a few hundred tries a day instead of millions.
+# Growing delays, never a hard lock. Five free tries cover typos; after that each wrong password makes
+# the next try wait twice as long as the last (30 s, 1 min, 2 min … capped at 15 min): a person waits a
+# little, a guesser gets a few hundred tries a day instead of millions.
+# - Per account, the delay holds only for addresses this account has never signed in from (within
+#   KNOWN_ADDRESS_DAYS): an outsider hammering the known name "admin" slows down outsiders, not the staff
+#   member at their usual desk.
+# - Per address, across every account name (guessing names as well as passwords), after ten free failures
+#   within IP_WINDOW_S: the guesser's own address slows down, nobody else's.
 ACCOUNT_FREE_FAILURES = 5
 ACCOUNT_LOCK_BASE_S = 30.0
 ACCOUNT_LOCK_MAX_S = 15 * 60.0
 ACCOUNT_LOCK = Backoff(first_s=ACCOUNT_LOCK_BASE_S, max_s=ACCOUNT_LOCK_MAX_S)
-# Per address, across every account name (guessing names as well as passwords): 20 failures in 15 min.
 IP_WINDOW_S = 15 * 60.0
-IP_MAX_FAILURES = 20
+IP_FREE_FAILURES = 10
+KNOWN_ADDRESS_DAYS = 90
 
 
 class AccountError(ValueError):
@@ -153,34 +158,45 @@ class SignIn:
     retry_after_s: float = 0.0
 
 
-def lock_seconds(failures: int) -> float:
-    """How long the account stays locked after ``failures`` consecutive wrong passwords. Pure."""
-    if failures < ACCOUNT_FREE_FAILURES:
+def lock_seconds(failures: int, free: int = ACCOUNT_FREE_FAILURES) -> float:
+    """How long the next try waits after ``failures`` wrong passwords (``free`` of them cost nothing). Pure."""
+    if failures < free:
         return 0.0
-    return ACCOUNT_LOCK.delay_s(failures - ACCOUNT_FREE_FAILURES + 1)
+    return ACCOUNT_LOCK.delay_s(failures - free + 1)
 
 
-async def recent_failures_from(session: AsyncSession, ip: str, now: datetime) -> int:
-    since = now - timedelta(seconds=IP_WINDOW_S)
+async def address_wait_s(session: AsyncSession, ip: str, now: datetime) -> float:
+    """Seconds this address must still wait before its next try (its recent failures, all accounts)."""
+    failures, last = await audit.failed_sign_ins_from(session, ip, now - timedelta(seconds=IP_WINDOW_S))
+    if last is None:
+        return 0.0
+    return max(0.0, (last + timedelta(seconds=lock_seconds(failures, IP_FREE_FAILURES)) - now).total_seconds())
+
+
+async def known_address(session: AsyncSession, name: str, ip: str, now: datetime) -> bool:
+    """Whether this account signed in from this address lately (its usual desk, not an outsider)."""
+    since = now - timedelta(days=KNOWN_ADDRESS_DAYS)
     stmt = (
-        select(func.count())
-        .select_from(AuditLog)
-        .where(AuditLog.action == audit.SIGN_IN_FAILED, AuditLog.ip == ip, AuditLog.created_at >= since)
+        select(AuditLog.id)
+        .where(AuditLog.action == audit.SIGN_IN, AuditLog.ip == ip, AuditLog.staff_name == name)
+        .where(AuditLog.created_at >= since)
+        .limit(1)
     )
-    return int(await session.scalar(stmt) or 0)
+    return await session.scalar(stmt) is not None
 
 
 async def check_sign_in(session: AsyncSession, name: str, password: str, ip: str, now: datetime) -> SignIn:
     """Verify a sign-in and update the account's failure count. The caller records the audit line."""
-    if await recent_failures_from(session, ip, now) >= IP_MAX_FAILURES:
-        return SignIn(None, Refusal.TOO_MANY_FROM_IP, IP_WINDOW_S)
+    wait_s = await address_wait_s(session, ip, now)
+    if wait_s > 0:
+        return SignIn(None, Refusal.TOO_MANY_FROM_IP, wait_s)
     staff = await find_staff(session, name)
     if staff is None:
         await _verify(_DUMMY_HASH, password)
         return SignIn(None, Refusal.WRONG)
     locked_until = aware(staff.locked_until)
-    if locked_until is not None and locked_until > now:
-        # Not even checked: a correct guess during a lock-out must not be distinguishable from a wrong one.
+    if locked_until is not None and locked_until > now and not await known_address(session, name, ip, now):
+        # Not even checked: a correct guess during the wait must not be distinguishable from a wrong one.
         return SignIn(None, Refusal.LOCKED, (locked_until - now).total_seconds())
     if not await _verify(staff.password_hash, password):
         staff.failed_attempts += 1

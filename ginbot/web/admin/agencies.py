@@ -21,7 +21,7 @@ from ginbot.db.csv_import import (
 )
 from ginbot.db.models import ChatUser, Cohort
 from ginbot.nlu.agency_table import AgencyEntry
-from ginbot.web.admin import agency_search, audit, context, views
+from ginbot.web.admin import agency_search, audit, context, forms, views
 
 log = logging.getLogger(__name__)
 KINDS = {"agencies": "รายชื่อหน่วยงาน (agencies.csv)", "cohorts": "กำหนดการกลุ่ม (cohorts.csv)"}
@@ -31,7 +31,7 @@ async def _page(
     request: web.Request, *, errors: list[CsvError] | None = None, kind: str = "agencies", status: int = 200
 ) -> web.Response:
     q = request.query.get("q", "").strip()
-    cohort = request.query.get("cohort", "")
+    cohort = forms.small_int(request.query.get("cohort", ""))  # "²" or junk: no filter, not a 500
     async with context.db(request).session() as session:
         cohorts = await queries.cohorts(session)
         agencies = await queries.agencies(session)
@@ -50,7 +50,7 @@ async def _page(
     by_id = {a.id: a for a in agencies}
     # Typo-forgiving like the bot; the matcher's segmenting is CPU work, so off the event loop.
     found = await asyncio.to_thread(agency_search.search, entries, q)
-    shown = [by_id[i] for i in found if not cohort.isdigit() or by_id[i].cohort == int(cohort)]
+    shown = [by_id[i] for i in found if cohort is None or by_id[i].cohort == cohort]
     values = {
         "q": q, "cohort": cohort, "cohorts": cohorts, "per_cohort": per_cohort, "agencies": shown,
         "total": len(agencies), "people": people, "errors": errors or [], "kinds": KINDS, "kind": kind,

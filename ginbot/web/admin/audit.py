@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -49,6 +49,67 @@ async def record(
     row = AuditLog(staff_name=staff_name, action=action, details=details or {}, ip=ip, created_at=at or utcnow())
     session.add(row)
     return row
+
+
+# Refused sign-ins are counted in one row per address and account name per window, not one row each: a
+# guessing script must not be able to fill the audit log (or the disk) a row per try.
+FAILED_SIGN_IN_WINDOW_S = 15 * 60.0
+WRONG_PASSWORD = "wrong_password"  # accounts.Refusal.WRONG's value
+
+
+async def record_failed_sign_in(
+    session: AsyncSession, name: str | None, ip: str, reason: str, now: datetime, **extra: Any
+) -> AuditLog:
+    """Count one refused sign-in in the current row for (address, name), or start a new row.
+
+    ``count`` is every refusal, ``wrong`` only the wrong passwords (what the sign-in delays grow with:
+    a try refused because it came too soon is not a guess), ``reasons`` how many of each.
+    """
+    since = now - timedelta(seconds=FAILED_SIGN_IN_WINDOW_S)
+    row = await session.scalar(
+        select(AuditLog)
+        .where(AuditLog.action == SIGN_IN_FAILED, AuditLog.ip == ip, AuditLog.created_at >= since)
+        .where(AuditLog.staff_name.is_(None) if name is None else AuditLog.staff_name == name)
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    )
+    details: dict[str, Any] = dict(row.details or {}) if row is not None else {}
+    reasons = dict(details.get("reasons") or {})
+    reasons[reason] = int(reasons.get(reason, 0)) + 1
+    updated = {**details, **extra, "count": int(details.get("count", 0)) + 1, "reasons": reasons, "reason": reason}
+    if reason == WRONG_PASSWORD:
+        updated["wrong"] = int(details.get("wrong", 0)) + 1
+        updated["last_wrong_at"] = now.isoformat()
+    if row is None:
+        return await record(session, SIGN_IN_FAILED, staff_name=name, details=updated, ip=ip, at=now)
+    row.details = updated  # a new dict, so the JSON column sees the change
+    return row
+
+
+async def failed_sign_ins_from(session: AsyncSession, ip: str, since: datetime) -> tuple[int, datetime | None]:
+    """Wrong passwords from ``ip`` in rows started since ``since``: how many, and when the last one was."""
+    rows = await session.scalars(
+        select(AuditLog.details).where(
+            AuditLog.action == SIGN_IN_FAILED, AuditLog.ip == ip, AuditLog.created_at >= since
+        )
+    )
+    count, last = 0, None
+    for details in rows:
+        count += int((details or {}).get("wrong", 0))
+        at = _parsed((details or {}).get("last_wrong_at"))
+        if at is not None and (last is None or at > last):
+            last = at
+    return count, last
+
+
+def _parsed(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 async def recent(session: AsyncSession, *, limit: int = 200, action: str | None = None) -> Sequence[AuditLog]:

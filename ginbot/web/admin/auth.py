@@ -146,7 +146,7 @@ async def signin(request: web.Request) -> web.StreamResponse:
         result = await accounts.check_sign_in(session, name, password, ip, now)
         if result.staff is None:
             reason = result.refusal.value if result.refusal else "unknown"
-            await audit.record(session, audit.SIGN_IN_FAILED, staff_name=name or None, details={"reason": reason}, ip=ip)
+            await audit.record_failed_sign_in(session, name or None, ip, reason, now)
             token = None
         else:
             token = await sessions.open_session(session, result.staff, now)
@@ -202,8 +202,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             check = await accounts.check_sign_in(session, me.name, current, ip, now)
             if check.staff is None:
                 reason = check.refusal.value if check.refusal else "unknown"
-                details = {"reason": reason, "during": "password_change"}
-                await audit.record(session, audit.SIGN_IN_FAILED, staff_name=me.name, details=details, ip=ip)
+                await audit.record_failed_sign_in(session, me.name, ip, reason, now, during="password_change")
                 error = "รหัสผ่านปัจจุบันไม่ถูกต้อง" if check.refusal is accounts.Refusal.WRONG else _refusal_text(check)
             else:
                 await accounts.set_password(session, me.name, new, by=me.name, keep_session=me.token_hash, ip=ip)

@@ -187,10 +187,9 @@ async def confirm(request: web.Request) -> web.StreamResponse:
 
 
 async def _report_or_404(request: web.Request) -> tuple[DeliveryReport, Broadcast, dict[str, str]]:
-    try:
-        broadcast_id = int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound(text="no such broadcast") from None
+    broadcast_id = forms.small_int(request.match_info["id"])
+    if broadcast_id is None:
+        raise web.HTTPNotFound(text="no such broadcast")
     async with context.db(request).session() as session:
         found = await report(session, broadcast_id)
         row = await session.get(Broadcast, broadcast_id)

@@ -6,6 +6,11 @@ ratios averaged, on word-segmented normalised text (Thai has no spaces between w
 first is what makes token ratios meaningful). Token-set alone scores 100 whenever one question's words
 are a subset of another's ("ครับ" against anything polite); averaging with token-sort stops that.
 Pure: the caller passes the text-to-key function.
+
+Bounded whatever people type: only the first ``MAX_KEY_CHARS`` of a question are segmented and compared
+(a question's gist is in its start; segmenting and comparing long random text is what made the page slow),
+and at most ``MAX_COMPARISONS`` similarity scores are computed per page; past that budget a question only
+joins a group with exactly its key, else starts its own.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from rapidfuzz import fuzz
 # "ห้องประชุมรับได้กี่คนคะ" score 90, "แชร์หน้าจอไม่ได้" and "share screen ไม่ได้" 50 (kept apart: a
 # group must never mix questions that need different answers; a missed merge only costs one more click).
 SIMILAR_AT = 70.0
+MAX_KEY_CHARS = 200
+# About half a second of rapidfuzz on 200-character keys on this machine.
+MAX_COMPARISONS = 20_000
 
 
 @dataclass(frozen=True)
@@ -62,15 +70,21 @@ def similarity(a: str, b: str) -> float:
 
 
 def group_similar(
-    questions: Sequence[Question], key: Callable[[str], str], *, threshold: float = SIMILAR_AT
+    questions: Sequence[Question],
+    key: Callable[[str], str],
+    *,
+    threshold: float = SIMILAR_AT,
+    max_comparisons: int = MAX_COMPARISONS,
 ) -> list[Group]:
     """Groups in order of their newest question; questions keep their order inside a group."""
     groups: list[Group] = []
     exact: dict[str, Group] = {}
+    budget = max_comparisons
     for question in questions:
-        k = key(question.text)
+        k = key(question.text[:MAX_KEY_CHARS])[:MAX_KEY_CHARS]
         group = exact.get(k)
-        if group is None:
+        if group is None and budget >= len(groups):
+            budget -= len(groups)
             best, best_score = None, threshold
             for candidate in groups:
                 score = similarity(k, candidate.key)

@@ -75,6 +75,8 @@ def signed(request: web.Request) -> Signed:
 
 
 def client_ip(request: web.Request) -> str:
-    # The socket's peer. Behind a reverse proxy that is the proxy: the per-address lock-out then counts
-    # everyone together, which is stricter, never weaker. X-Forwarded-For is not trusted (anyone can send it).
-    return request.remote or "unknown"
+    # The socket's peer, or behind a proxy listed in GINBOT_TRUSTED_PROXIES the client it forwarded for.
+    # X-Forwarded-For from anyone else is ignored (anyone can send it).
+    from ginbot.web import client_address
+
+    return client_address.of_request(request)

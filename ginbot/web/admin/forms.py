@@ -102,6 +102,22 @@ def parse_local_time(value: str, tz: ZoneInfo) -> datetime | None:
     return naive.replace(tzinfo=tz) if naive is not None else None
 
 
+# The largest id PostgreSQL's INTEGER holds: a bigger number is no row, not a database error.
+MAX_ID = 2**31 - 1
+
+
+def small_int(value: object) -> int | None:
+    """A whole number from a form field or query parameter, or None; never raises.
+
+    ``str.isdigit`` is true for "²" and "①", which ``int`` refuses (a 500); ``isdecimal`` accepts exactly
+    what ``int`` reads, Thai digits included ("๒" is 2). Long numbers are refused before ``int`` parses them.
+    """
+    if not isinstance(value, str) or not value.isdecimal() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
 def check(
     form: BroadcastForm,
     *,
@@ -118,8 +134,9 @@ def check(
     if form.target_kind == "all":
         target = Target("all")
     elif form.target_kind == "cohort":
-        if form.cohort.isdigit() and int(form.cohort) in cohorts:
-            target = Target("cohort", str(int(form.cohort)))
+        cohort = small_int(form.cohort)
+        if cohort is not None and cohort in cohorts:
+            target = Target("cohort", str(cohort))
         else:
             errors["cohort"] = "เลือกกลุ่ม"
     elif form.target_kind == "agency":

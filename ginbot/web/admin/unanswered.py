@@ -8,7 +8,7 @@ import asyncio
 from aiohttp import web
 
 from ginbot.core.intents import INTENTS
-from ginbot.web.admin import context, review, views
+from ginbot.web.admin import context, forms, review, views
 
 RETRAIN_LOCK_KEY = web.AppKey("admin_retrain_lock", asyncio.Lock)
 
@@ -30,7 +30,7 @@ async def page(request: web.Request) -> web.StreamResponse:
 async def assign(request: web.Request) -> web.StreamResponse:
     me = context.signed(request)
     form = await request.post()
-    ids = sorted({int(v) for v in form.getall("id", []) if isinstance(v, str) and v.isdigit()})
+    ids = sorted({n for n in (forms.small_int(v) for v in form.getall("id", [])) if n is not None})
     intent = form.get("intent")
     if form.get("action") == "dismiss":
         intent = review.DISMISSED

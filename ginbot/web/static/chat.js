@@ -40,6 +40,12 @@
       headers: {"Content-Type": "application/json"},
       body: JSON.stringify(Object.assign({user: visitorId()}, payload)),
     });
+    if (response.status === 429) {
+      // Too many messages: the server says, in Thai, how long to wait.
+      const data = await response.json().catch(() => ({}));
+      show(data.message || "ส่งข้อความถี่เกินไปค่ะ กรุณารอสักครู่แล้วลองใหม่อีกครั้งนะคะ", "bot");
+      return;
+    }
     if (!response.ok) { show("ขออภัยค่ะ ระบบขัดข้อง ลองใหม่อีกครั้ง", "bot"); return; }
     const data = await response.json();
     let buttons = [];

@@ -109,3 +109,32 @@ def test_a_page_of_500_questions_groups_by_what_was_asked() -> None:
     assert [sorted({q.id % 5 for q in g.questions}) for g in groups] == [[0], [1], [2], [3], [4]]
     assert [len(g.questions) for g in groups] == [100] * 5
     assert [g.leader.text for g in groups] == kinds
+
+
+def test_grouping_work_is_bounded_whatever_people_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    from ginbot.web.admin import clustering
+
+    rng = random.Random(7)
+    alphabet = "กขคงจฉชซญดตถทนบปผพฟมยรลวศสหอฮะาิีึืุูเแโใไ่้๊๋ abcxyz0123456789😀\t"
+    # 500 long random messages: what made the page take minutes.
+    texts = ["".join(rng.choice(alphabet) for _ in range(2000)) for _ in range(500)]
+    keyed: list[int] = []
+    compared: list[int] = []
+
+    def key(text: str) -> str:
+        keyed.append(len(text))
+        return grouping_key(text)
+
+    real_similarity = clustering.similarity
+
+    def counted(a: str, b: str) -> float:
+        compared.append(1)
+        return real_similarity(a, b)
+
+    monkeypatch.setattr(clustering, "similarity", counted)
+    groups = group_similar(questions(*texts), key, max_comparisons=5_000)
+    assert max(keyed) <= clustering.MAX_KEY_CHARS  # only the start of each text is segmented
+    assert len(compared) <= 5_000
+    assert sum(len(g.questions) for g in groups) == 500  # nothing dropped

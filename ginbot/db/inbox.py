@@ -1,0 +1,199 @@
+"""Queries of the durable inbox (ginbot/channels/inbox.py); no business rules, only SQL.
+
+Every statement is written for batches, because the webhook path group-commits: one INSERT for all events
+that arrived while the previous batch was written, one UPDATE for all events that finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from ginbot.db.models import InboxEvent
+
+PENDING, WORKING, DONE, FAILED = "pending", "working", "done", "failed"
+UNFINISHED = (PENDING, WORKING)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    channel: str
+    event_key: str
+    person: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Leased:
+    id: int
+    channel: str
+    event_key: str
+    person: str
+    payload: str
+    attempts: int  # including this one
+    received_at: datetime
+    reply_started: bool = False  # an earlier attempt began sending a LINE reply
+
+
+async def store(session: AsyncSession, events: Sequence[NewEvent], now: datetime) -> list[bool]:
+    """Insert events, ignoring those already stored; per event, True when it is new.
+
+    One INSERT … ON CONFLICT DO NOTHING, so a redelivery racing its original on another process stores
+    exactly one row. A batch holding the same key twice stores it once (the first is "new").
+    """
+    if not events:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = InboxEvent.__table__
+    # Core executemany rather than a VALUES list: compiled once and cached (see queries.claim_events' history).
+    stmt = dialect.insert(table).on_conflict_do_nothing().returning(table.c.channel, table.c.event_key)
+    unique = {(e.channel, e.event_key): e for e in events}
+    rows = [
+        {
+            "channel": e.channel,
+            "event_key": e.event_key,
+            "person": e.person,
+            "payload": e.payload,
+            "received_at": now,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        for e in unique.values()
+    ]
+    new = {(row[0], row[1]) for row in await session.execute(stmt, rows)}
+    first: set[tuple[str, str]] = set()
+    result = []
+    for e in events:
+        key = (e.channel, e.event_key)
+        result.append(key in new and key not in first)
+        first.add(key)
+    return result
+
+
+def _leasable(now: datetime) -> ColumnElement[bool]:
+    earlier = aliased(InboxEvent)
+    unfinished_before = exists().where(
+        earlier.channel == InboxEvent.channel,
+        earlier.person == InboxEvent.person,
+        earlier.id < InboxEvent.id,
+        earlier.status.in_(UNFINISHED),
+    )
+    due = or_(
+        and_(InboxEvent.status == PENDING, InboxEvent.next_attempt_at <= now),
+        and_(InboxEvent.status == WORKING, InboxEvent.lease_until < now),
+    )
+    return and_(due, ~unfinished_before)
+
+
+async def lease(
+    session: AsyncSession, now: datetime, lease_s: float, limit: int, skip: Sequence[int] = ()
+) -> list[Leased]:
+    """Lease up to ``limit`` events, oldest first: due pending ones and those whose lease ran out.
+
+    An event is leasable only while no earlier event of the same person is unfinished, so one person's
+    events are handled one after another in arrival order, whichever process leases them. ``skip``: ids
+    this process is still working on (a lease it let run out must not be taken twice by itself).
+    """
+    ids_query = select(InboxEvent.id).where(_leasable(now))
+    if skip:
+        ids_query = ids_query.where(InboxEvent.id.not_in(list(skip)))
+    ids_query = ids_query.order_by(InboxEvent.id).limit(limit).with_for_update(skip_locked=True)
+    ids = list((await session.scalars(ids_query)).all())
+    if not ids:
+        return []
+    stmt = (
+        update(InboxEvent)
+        .where(InboxEvent.id.in_(ids))
+        .values(status=WORKING, lease_until=now + timedelta(seconds=lease_s), attempts=InboxEvent.attempts + 1)
+        .returning(
+            InboxEvent.id,
+            InboxEvent.channel,
+            InboxEvent.event_key,
+            InboxEvent.person,
+            InboxEvent.payload,
+            InboxEvent.attempts,
+            InboxEvent.received_at,
+            InboxEvent.reply_started_at,
+        )
+    )
+    rows = await session.execute(stmt)
+    leased = [
+        Leased(id_, channel, key, person, payload, attempts, received_at, reply_started=started is not None)
+        for id_, channel, key, person, payload, attempts, received_at, started in rows
+    ]
+    return sorted(leased, key=lambda e: e.id)
+
+
+async def mark_reply_started(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+    await session.execute(update(InboxEvent).where(InboxEvent.id.in_(list(ids))).values(reply_started_at=now))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: int
+    status: str  # DONE, FAILED, or PENDING (retry at next_attempt_at)
+    next_attempt_at: datetime | None = None
+    error: str | None = None
+
+
+_TABLE = cast(Table, InboxEvent.__table__)
+# Core (not ORM) so a list of parameters runs as one executemany.
+_FINISH = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        lease_until=None,
+        next_attempt_at=bindparam("b_next"),
+        last_error=bindparam("b_error"),
+        finished_at=bindparam("b_finished"),
+    )
+)
+
+
+async def finish(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
+    """Record how leased events ended, in one executemany."""
+    if not outcomes:
+        return
+    rows = [
+        {
+            "b_id": o.id,
+            "b_status": o.status,
+            "b_next": o.next_attempt_at or now,
+            "b_error": o.error,
+            "b_finished": now if o.status in (DONE, FAILED) else None,
+        }
+        for o in outcomes
+    ]
+    await session.execute(_FINISH, rows)
+
+
+async def waiting(session: AsyncSession, now: datetime) -> bool:
+    """Whether any event is pending (due or not) or leased by a process whose lease ran out."""
+    condition = or_(
+        InboxEvent.status == PENDING, and_(InboxEvent.status == WORKING, InboxEvent.lease_until < now)
+    )
+    return bool(await session.scalar(select(exists().where(condition))))
+
+
+async def unfinished_count(session: AsyncSession) -> int:
+    return int(
+        await session.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status.in_(UNFINISHED)))
+        or 0
+    )
+
+
+async def prune(session: AsyncSession, older_than: datetime) -> int:
+    """Delete finished events received before ``older_than``; returns how many went."""
+    result = await session.execute(
+        delete(InboxEvent).where(InboxEvent.received_at < older_than, InboxEvent.status.in_((DONE, FAILED)))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

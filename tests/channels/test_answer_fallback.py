@@ -1,0 +1,78 @@
+"""An answer LINE or Telegram would not take now reaches the person later, through the outbox, once."""
+
+from __future__ import annotations
+
+import json
+
+from ginbot.core.messages import Reply
+from ginbot.db.session import Database
+from ginbot.delivery.answers import queued_answers
+from ginbot.testing.fixtures import LINE_CHANNEL_SECRET, TELEGRAM_WEBHOOK_SECRET
+from ginbot.testing.line_stub import LineStub
+from ginbot.testing.payloads import (
+    line_body,
+    line_headers,
+    line_text_event,
+    line_user_id,
+    telegram_headers,
+    telegram_text_update,
+)
+from ginbot.testing.telegram_stub import TelegramStub
+from tests.channels.conftest import PUBLIC_URL, RecordingBot, channel_settings, serve
+
+USER = line_user_id(11)
+CHAT = 5_550_011
+QUESTION = "กรมสรรพากรย้ายวันไหน"
+# The in-process sender, polling and retrying quickly.
+SENDER = {
+    "GINBOT_RUN_SENDER": "true",
+    "GINBOT_SENDER_IDLE_POLL_S": "0.05",
+    "GINBOT_SENDER_BACKOFF_BASE_S": "0.05",
+    "GINBOT_SENDER_BACKOFF_MAX_S": "0.1",
+}
+
+
+async def test_a_push_that_fails_three_times_reaches_the_person_later_once(
+    db: Database, line_stub: LineStub, bot: RecordingBot
+) -> None:
+    # A redelivered event: its reply token is dead, so ginbot pushes straight away — and LINE fails 3 times.
+    event = line_text_event(USER, QUESTION, redelivery=True)
+    line_stub.fail("push", 500, times=3)
+    body = line_body(event)
+    async with serve(channel_settings(line_stub, **SENDER), db, bot) as served:
+        resp = await served.post("/line/webhook", body, line_headers(LINE_CHANNEL_SECRET, body))
+        assert resp.status == 200
+        await served.settle()
+        assert await queued_answers(db, "line") != []
+        await line_stub.wait_for("multicast", timeout_s=30)
+
+    assert line_stub.calls("reply") == []  # no live token: never tried
+    assert [p.status for p in line_stub.calls("push")] == [500, 500, 500]
+    assert line_stub.texts_to(USER) == [f"ได้รับ: {QUESTION}"]  # once
+    (multicast,) = line_stub.calls("multicast", accepted=True)
+    # The outbox sent it under the key the pushes used: had LINE taken one of them, this would be a 409.
+    assert multicast.headers["X-Line-Retry-Key"] == line_stub.calls("push")[0].headers["X-Line-Retry-Key"]
+    assert await queued_answers(db, "line") == [(f"ได้รับ: {QUESTION}", "sent")]
+
+
+async def test_telegram_answer_that_cannot_be_sent_now_is_sent_later_once(
+    db: Database, telegram_stub: TelegramStub, bot: RecordingBot
+) -> None:
+    settings = channel_settings(
+        telegram=telegram_stub,
+        GINBOT_PUBLIC_URL=PUBLIC_URL,
+        GINBOT_TELEGRAM_WEBHOOK_SECRET=TELEGRAM_WEBHOOK_SECRET,
+        **SENDER,
+    )
+    bot.answer = lambda m: [Reply(f"ได้รับ: {m.text}")]  # no buttons: the outbox keeps text only
+    async with serve(settings, db, bot) as served:
+        await served.telegram_started()
+        telegram_stub.fail("sendMessage", 502, times=2)  # Telegram's gateway is down for both attempts
+        update = telegram_text_update(CHAT, QUESTION)
+        headers = telegram_headers(TELEGRAM_WEBHOOK_SECRET)
+        resp = await served.post("/telegram/webhook", json.dumps(update).encode(), headers)
+        assert resp.status == 200
+        await served.settle()
+        await telegram_stub.wait_for("sendMessage", count=3, timeout_s=30)  # two failures, then the outbox
+    assert telegram_stub.texts_to(CHAT) == [f"ได้รับ: {QUESTION}"]
+    assert await queued_answers(db, "telegram") == [(f"ได้รับ: {QUESTION}", "sent")]
