@@ -33,8 +33,8 @@ PER_PERSON = 4
 QUESTIONS = ("สวัสดีค่ะ", "กรมสรรพากรย้ายวันไหน", "ติดตั้ง v9 บน mac ยังไง", "ขอบคุณค่ะ")
 LINE_DELAY_S = 1.0
 # How long the burst runs before the kill: replies are then finished, in flight at LINE, and not yet begun.
-KILL_AFTER_S = 2.5
-SEND_INTERVAL_S = 0.01
+KILL_AFTER_S = 2.0
+SEND_INTERVAL_S = 0.03
 
 
 async def _start(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
