@@ -4,7 +4,7 @@
 #   docker run -p 8080:8080 -v ginbot-data:/var/lib/ginbot -e GINBOT_ADMIN_PASSWORD=... ginbot
 # Every setting comes from GINBOT_* environment variables; docs/operations.md lists them all.
 
-# --- builder: wheels for ginbot and every dependency, from pyproject.toml -------------------------------
+# --- builder: ginbot's own wheel (its dependencies come from requirements.lock below) --------------------
 FROM python:3.11-slim-bookworm AS builder
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -13,9 +13,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY ginbot/ ginbot/
-# All of ginbot's dependencies publish manylinux wheels for CPython 3.11, so no compiler is needed here;
-# pip wheel still builds from source if one ever does not, and the build fails loudly if that breaks.
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 # --- runtime ----------------------------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm
@@ -29,10 +27,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 
-# The wheels are bind-mounted rather than copied, so the ~200 MB of them never become an image layer.
-# --no-index: install exactly what the builder resolved, nothing fetched anew.
+# Every dependency exactly as pinned in requirements.lock (`make lock`), each download checked against its
+# sha256: a tampered or re-uploaded package fails the build. Then ginbot itself, with --no-deps, so nothing
+# unpinned slips in. Both files are bind-mounted, so neither becomes an image layer.
+RUN --mount=type=bind,source=requirements.lock,target=/tmp/requirements.lock \
+    pip install --no-cache-dir --require-hashes -r /tmp/requirements.lock
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    pip install --no-cache-dir --no-index --find-links=/wheels /wheels/ginbot-*.whl
+    pip install --no-cache-dir --no-index --no-deps /wheels/ginbot-*.whl
 
 # A fixed numeric id so volume ownership is predictable on the host; /var/lib/ginbot holds the SQLite
 # database when no PostgreSQL is configured.

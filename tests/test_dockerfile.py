@@ -240,6 +240,25 @@ def test_hadolint_finds_nothing() -> None:
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
 
 
+def test_dependencies_come_from_the_hashed_lock_and_ginbot_adds_none() -> None:
+    runs = [i.args for i in FINAL if i.keyword == "RUN" and "pip install" in i.args]
+    assert any("--require-hashes" in r and "requirements.lock" in r for r in runs), runs
+    assert all("--no-deps" in r for r in runs if "ginbot-" in r), runs
+    assert in_build_context("requirements.lock")
+    lock = (ROOT / "requirements.lock").read_text()
+    pins = dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==([^\s]+)", lock, flags=re.M))
+    # Every dependency pyproject names is pinned, each pin with at least one sha256.
+    declared = re.findall(r'^    "([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?[<>=!~]', (ROOT / "pyproject.toml").read_text().split("[project.optional-dependencies]")[0], flags=re.M)
+    for name in declared:
+        assert name.lower().replace("_", "-") in pins, f"{name} is not in requirements.lock: run make lock"
+    for block in re.split(r"\n(?=[a-z0-9])", lock.split("\n\n", 1)[-1]):
+        if "==" in block:
+            assert "--hash=sha256:" in block, block.splitlines()[0]
+    # Past the advisories the floors in pyproject.toml name.
+    assert tuple(map(int, pins["aiohttp"].split(".")[:3])) >= (3, 14, 1)
+    assert tuple(map(int, pins["jinja2"].split(".")[:3])) >= (3, 1, 6)
+
+
 def test_builder_stage_builds_a_wheel_with_every_file_of_the_package(tmp_path: Path) -> None:
     """Does what the builder stage does, with exactly the files its COPYs bring, then checks the wheel:
     the image installs the wheel, not the checkout, so a migration or template missing from package-data
