@@ -109,12 +109,15 @@ async def _ask(settings: Settings, user: str, text: str, as_json: bool) -> int:
     from ginbot.core.messages import Channel, IncomingMessage
 
     db, bot = await _open_bot(settings)
+    outcomes: list[Any] = []
+    bot.observers.append(lambda _message, _understood, outcome, _elapsed: outcomes.append(outcome))
     try:
         replies = await bot.handle(IncomingMessage(Channel.CONSOLE, user, text))
     finally:
         await db.close()
     if as_json:
-        print(json.dumps({"user": user, "text": text, "replies": _replies_json(replies)}, ensure_ascii=False))
+        topic = outcomes[-1].topic if outcomes else None
+        print(json.dumps({"user": user, "text": text, "topic": topic, "replies": _replies_json(replies)}, ensure_ascii=False))
     else:
         _print_replies(replies)
     return 0
@@ -137,7 +140,7 @@ def _chat(settings: Settings, user: str) -> int:
 
 async def _parse(settings: Settings, text: str | None, jsonl: bool) -> int:
     from ginbot.core.catalog import load_catalog
-    from ginbot.wiring import build_nlu, stored_examples
+    from ginbot.wiring import build_nlu, stored_examples, stored_knowledge
 
     db = Database(settings.database_url)
     try:
@@ -146,10 +149,11 @@ async def _parse(settings: Settings, text: str | None, jsonl: bool) -> int:
             catalog = await load_catalog(session)
             # What staff taught on the admin page counts here too, exactly as in the running bot.
             examples = await stored_examples(session)
+            stored = await stored_knowledge(session)
     finally:
         await db.close()
     _warn_if_empty(catalog)
-    nlu = build_nlu(settings, catalog, examples)
+    nlu = build_nlu(settings, catalog, examples, stored)
     if jsonl or text is None:
         # Bytes that are not UTF-8 become U+FFFD: one bad line must not end the whole run.
         raw = getattr(sys.stdin, "buffer", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,7 @@ from ginbot.nlu.agency_table import AgencyEntry
 from ginbot.nlu.engine import NEGATIVES_FILE, Nlu
 from ginbot.nlu.intents import IntentExample
 from ginbot.nlu.text import warm_up
+from ginbot.nlu.topics import KNOWLEDGE_DIR, Topic, TopicSet, load_topics, merge
 from ginbot.observability import metrics
 from ginbot.settings import Settings
 
@@ -40,15 +42,45 @@ async def stored_examples(session: AsyncSession) -> list[IntentExample]:
     ]
 
 
-def build_nlu(settings: Settings, catalog: Catalog, extra_examples: Sequence[IntentExample] = ()) -> Nlu:
+@dataclass(frozen=True)
+class StoredKnowledge:
+    """What staff added to the knowledge on the admin page: topics, and (topic id, phrasing) pairs."""
+
+    topics: tuple[Topic, ...] = ()
+    questions: tuple[tuple[str, str], ...] = ()
+
+
+async def stored_knowledge(session: AsyncSession) -> StoredKnowledge:
+    """Tables knowledge_topics and knowledge_questions, as topics to merge with data/knowledge/."""
+    topics = tuple(
+        Topic(id=row.id, title=row.title, questions=(), answer=row.answer, source="database")
+        for row in await queries.knowledge_topics(session)
+    )
+    questions = tuple((row.topic_id, row.text) for row in await queries.knowledge_questions(session))
+    return StoredKnowledge(topics, questions)
+
+
+def knowledge(settings: Settings, stored: StoredKnowledge) -> TopicSet:
+    """data/knowledge/*.yml (a typo there is a DataFileError naming file and line) plus the stored additions."""
+    return merge(load_topics(settings.data_dir / KNOWLEDGE_DIR), stored.topics, stored.questions)
+
+
+def build_nlu(
+    settings: Settings,
+    catalog: Catalog,
+    extra_examples: Sequence[IntentExample] = (),
+    stored: StoredKnowledge = StoredKnowledge(),
+) -> Nlu:
+    # Staff-taught examples and topics live in the database, not in intents/ or data/knowledge/; they are
+    # trained on together with the files, in one fit.
     nlu = Nlu.from_paths(
-        settings.intents_dir, agency_entries(catalog), negatives_path=settings.data_dir / NEGATIVES_FILE
+        settings.intents_dir,
+        agency_entries(catalog),
+        negatives_path=settings.data_dir / NEGATIVES_FILE,
+        topics=knowledge(settings, stored),
+        extra_examples=extra_examples,
     )
     check_trained(INTENTS, (e.intent for e in nlu.examples))
-    if extra_examples:
-        # Staff-taught examples live in the database, not in intents/; retraining reuses the prepared
-        # documents, so this costs one more classifier fit only when there are any.
-        nlu.retrain(extra_examples)
     return nlu
 
 
@@ -70,5 +102,6 @@ async def build_bot(settings: Settings, db: Database) -> Bot:
     async with db.session() as session:
         catalog = await load_catalog(session)
         examples = await stored_examples(session)
-    nlu = await asyncio.get_running_loop().run_in_executor(None, build_nlu, settings, catalog, examples)
+        stored = await stored_knowledge(session)
+    nlu = await asyncio.get_running_loop().run_in_executor(None, build_nlu, settings, catalog, examples, stored)
     return Bot(db, NluUnderstanding(nlu), content, Clock(settings.today), catalog, observers=[metrics.observe_turn])

@@ -15,7 +15,7 @@ from ginbot.cli import main
 from tests.observability.serving import ginbot_command, ginbot_env
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform", "language"}
+CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform", "language", "topic"}
 
 
 @pytest.fixture
@@ -79,6 +79,16 @@ def test_ask_keeps_the_conversation_between_calls(seeded_env: Path, capsys: pyte
     second = json.loads(capsys.readouterr().out)
     assert "14 กรกฎาคม 2563" in second["replies"][0]["text"] and "อีก 11 วัน" in second["replies"][0]["text"]
     assert all(set(r) == {"text", "quick_replies"} for r in second["replies"])
+    assert first["topic"] is None and second["topic"] is None
+
+
+def test_ask_and_parse_name_the_knowledge_topic(seeded_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--json", "--user", "u2", "แชร์หน้าจอยังไงคะ"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["topic"] == "share_screen" and answer["replies"][0]["text"].startswith("แชร์หน้าจอ\n")
+    assert main(["parse", "ลืมรหัสผ่านค่ะ"]) == 0
+    parsed = json.loads(capsys.readouterr().out)
+    assert parsed["topic"]["id"] == "forgot_password" and parsed["topic"]["title"] == "ลืมรหัสผ่าน"
 
 
 def test_ask_in_english_is_answered_in_english(seeded_env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -132,6 +132,10 @@ class Content:
     def text(self, key: str, **values: Any) -> str:
         return self.template(key).format_map(_Defaults({**self.links, **values})).strip()
 
+    def render(self, template: str, **values: Any) -> str:
+        """Fill a text that is not in answers.yml (a knowledge topic's answer) with the same links and values."""
+        return template.format_map(_Defaults({**self.links, **values})).strip()
+
     def has(self, key: str) -> bool:
         return self._get(key) is not _MISSING
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.core import context, feedback
-from ginbot.core.answers import account, campaign, guides, small_talk
+from ginbot.core.answers import account, campaign, guides, knowledge, small_talk
 from ginbot.core.catalog import Catalog, load_catalog
 from ginbot.core.clock import Clock
 from ginbot.core.content import Content
@@ -206,6 +206,7 @@ class Bot:
             confidence=understood.confidence,
             entities=understood.entities(),
             answered=outcome.answered,
+            topic=outcome.topic,
             at=now,
         )
 
@@ -234,6 +235,8 @@ class Bot:
         if turn.state.pending is not None and turn.state.pending == pending:
             turn.clear_pending()
         turn.understood = context.follow_up(turn.understood, turn.context, _names(turn))
+        if turn.understood.topic is not None:
+            return knowledge.answer(turn)
         return self.intents.get(turn.understood.intent).handler(turn)
 
 

@@ -31,6 +31,8 @@ class Outcome:
     answered: bool = True
     # The intent the turn was finally answered as (an ask-back completes the intent asked earlier).
     intent: str | None = None
+    # The knowledge topic the answer came from, if it did (logged, counted per topic on the admin pages).
+    topic: str | None = None
     # The turn asks the official something (which agency? which device? is this your agency?) rather
     # than answering: it is not offered for rating.
     ask_back: bool = False

@@ -20,6 +20,25 @@ AgencyGuess = AgencyCandidate
 
 
 @dataclass(frozen=True)
+class TopicAnswer:
+    """A knowledge topic (data/knowledge/*.yml, or created by staff) chosen to answer the message."""
+
+    id: str
+    title: str
+    answer: str  # may hold answers.yml link placeholders such as {helpdesk_phone}
+    links: tuple[tuple[str, str], ...] = ()  # (label, url)
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class TopicSuggestion:
+    """A topic worth offering as a button: tapping it sends ``question``, one of the topic's own phrasings."""
+
+    title: str
+    question: str
+
+
+@dataclass(frozen=True)
 class Understood:
     text: str
     intent: str
@@ -34,6 +53,10 @@ class Understood:
     alternatives: tuple[str, ...] = field(default_factory=tuple)
     # "th" or "en" as written, None when the text cannot tell ("v9", "ok", a sticker's alt text).
     language: str | None = None
+    # The knowledge topic that answers this message instead of an intent's scripted answer, if any.
+    topic: TopicAnswer | None = None
+    # The topics retrieval ranked best (whatever the decision), for "did you mean" buttons.
+    topic_suggestions: tuple[TopicSuggestion, ...] = ()
 
     def entities(self) -> dict[str, Any]:
         return {
@@ -56,6 +79,14 @@ class NluUnderstanding:
 
     def understand(self, text: str) -> Understood:
         result = self.nlu.parse(text)
+        topics = self.nlu.topics
+        chosen = getattr(result, "topic", None)
+        topic = topics.get(chosen.id) if chosen is not None else None
+        suggestions = tuple(
+            TopicSuggestion(found.title, found.questions[0])
+            for match in getattr(result, "topic_candidates", ())
+            if (found := topics.get(match.id)) is not None and found.questions
+        )
         return Understood(
             text=text,
             intent=result.intent,
@@ -67,4 +98,11 @@ class NluUnderstanding:
             mobile=result.mobile_unspecified,
             alternatives=tuple(intent for intent, _p in result.ranked),
             language=getattr(result, "language", None),
+            topic=None
+            if topic is None
+            else TopicAnswer(
+                topic.id, topic.title, topic.answer, tuple((link.label, link.url) for link in topic.links),
+                float(getattr(chosen, "score", 0.0)),
+            ),
+            topic_suggestions=suggestions,
         )

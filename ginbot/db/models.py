@@ -139,6 +139,8 @@ class MessageLog(Base):
     # the question on the unanswered page however confident the answer was. Migration 0006.
     rating: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The knowledge topic that answered the message (data/knowledge/ or knowledge_topics), if one did.
+    topic: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 # --- delivery: broadcasts, LINE multicast batches, the outbox (ginbot/delivery) ----------------------------
@@ -325,6 +327,39 @@ class TrainingExample(Base):
     text: Mapped[str] = mapped_column(Text)
     intent: Mapped[str] = mapped_column(String(40))
     # SET NULL: "forget me" deletes the person's messages; the reviewed wording stays as training data.
+    source_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message_log.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    staff_name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- knowledge that staff added on the admin page (ginbot/web/admin/knowledge.py); migration 0005 --------------
+# Merged with data/knowledge/*.yml at every start and on "reload knowledge", like training_examples with intents/.
+
+
+class KnowledgeTopic(Base):
+    """A topic staff created from the unanswered-questions page (title + answer; phrasings below)."""
+
+    __tablename__ = "knowledge_topics"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[str] = mapped_column(Text)
+    staff_name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KnowledgeQuestion(Base):
+    """A phrasing staff added to a topic (a file topic or a knowledge_topics row): retrieval learns it."""
+
+    __tablename__ = "knowledge_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No foreign key: the topic may live in a file under data/knowledge/.
+    topic_id: Mapped[str] = mapped_column(String(40), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    # SET NULL: "forget me" deletes the person's messages; the reviewed wording stays as a phrasing.
     source_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("message_log.id", ondelete="SET NULL"), nullable=True, index=True
     )

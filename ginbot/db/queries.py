@@ -15,6 +15,8 @@ from ginbot.db.models import (
     ChatUser,
     Cohort,
     ConversationState,
+    KnowledgeQuestion,
+    KnowledgeTopic,
     MessageLog,
     TrainingExample,
 )
@@ -117,6 +119,7 @@ class LogEntry:
     entities: dict[str, object]
     answered: bool
     at: datetime
+    topic: str | None = None
 
 
 async def log_messages(session: AsyncSession, entries: Sequence[LogEntry]) -> list[int]:
@@ -134,6 +137,7 @@ async def log_messages(session: AsyncSession, entries: Sequence[LogEntry]) -> li
             "confidence": e.confidence,
             "entities": e.entities,
             "answered": e.answered,
+            "topic": e.topic,
             # In UTC like every other timestamp: SQLite drops the offset, so a Bangkok-time value would be
             # read back 7 hours off by the admin dashboard (which buckets days and shows times from UTC).
             "created_at": e.at.astimezone(UTC),
@@ -168,3 +172,13 @@ async def rate_answer(session: AsyncSession, log_id: int, user_id: int, rating: 
 async def training_examples(session: AsyncSession) -> Sequence[TrainingExample]:
     """Questions staff assigned to an intent on the admin page, oldest first (trained beside intents/)."""
     return (await session.scalars(select(TrainingExample).order_by(TrainingExample.id))).all()
+
+
+async def knowledge_topics(session: AsyncSession) -> Sequence[KnowledgeTopic]:
+    """Topics staff created on the admin page, oldest first (merged with data/knowledge/)."""
+    return (await session.scalars(select(KnowledgeTopic).order_by(KnowledgeTopic.created_at, KnowledgeTopic.id))).all()
+
+
+async def knowledge_questions(session: AsyncSession) -> Sequence[KnowledgeQuestion]:
+    """Phrasings staff added to topics, oldest first."""
+    return (await session.scalars(select(KnowledgeQuestion).order_by(KnowledgeQuestion.id))).all()

@@ -93,7 +93,7 @@ class Prediction(NamedTuple):
     ranked: tuple[tuple[str, float], ...]  # top-k (intent, probability), best first
 
 
-class _Block:
+class FeatureBlock:
     """One fitted TfidfVectorizer, flattened for fast single-document use."""
 
     def __init__(self, vectorizer: TfidfVectorizer, analyzer: Callable[[Prepared], list[str]]):
@@ -162,7 +162,7 @@ class IntentClassifier:
         self.classes: tuple[str, ...] = tuple(str(c) for c in model.classes_)
         words: TfidfVectorizer = union.transformer_list[0][1]
         chars: TfidfVectorizer = union.transformer_list[1][1]
-        self._blocks = (_Block(words, word_ngrams), _Block(chars, char_ngrams))
+        self._blocks = (FeatureBlock(words, word_ngrams), FeatureBlock(chars, char_ngrams))
         # One coefficient matrix per block, transposed so a message's handful
         # of active features select rows.
         coef_t = np.ascontiguousarray(model.coef_.T)
@@ -244,12 +244,18 @@ def _calibrate(features: object, labels: np.ndarray) -> float:
 
     Scores of a model on its own training data are over-confident, so the
     temperature is fitted on scores from folds that did not see the example.
+    Classes with a single example (a knowledge topic staff just created) cannot
+    be split into folds; they are left out of the fit rather than letting one
+    new class throw the whole model back to the default temperature.
     """
-    _, counts = np.unique(labels, return_counts=True)
+    classes, counts = np.unique(labels, return_counts=True)
+    keep = np.isin(labels, classes[counts >= _CALIBRATION_FOLDS])
+    if keep.sum() < len(labels) and len(np.unique(labels[keep])) >= 2:
+        features, labels = features[keep], labels[keep]  # type: ignore[index]
+        classes, counts = np.unique(labels, return_counts=True)
     folds = min(_CALIBRATION_FOLDS, int(counts.min()))
     if folds < 2:
         return _DEFAULT_TEMPERATURE
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=_RANDOM_STATE)
     scores = cross_val_predict(_model(), features, labels, cv=splitter, method="decision_function")
-    classes = np.unique(labels)
     return fit_temperature(scores, np.searchsorted(classes, labels))

@@ -18,11 +18,14 @@ from typing import Any
 
 from ginbot.nlu.agencies import AgencyMatcher
 from ginbot.nlu.agency_table import AgencyCandidate, AgencyEntry, AgencyResolution, Mention, load_agencies_csv
-from ginbot.nlu.classifier import TOP_K, IntentClassifier, Prepared
+from ginbot.nlu.classifier import TOP_K, IntentClassifier, Prediction, Prepared
+from ginbot.nlu.decision import DEFAULT_THRESHOLDS, KNOWLEDGE, TopicThresholds, decide
 from ginbot.nlu.entities import Platform, match_cohort, match_platform, mentions_unnamed_mobile
 from ginbot.nlu.intents import IntentExample, load_intents
 from ginbot.nlu.language import Language, detect_language
+from ginbot.nlu.retrieval import TopicIndex
 from ginbot.nlu.text import normalise, tokens, warm_up
+from ginbot.nlu.topics import KNOWLEDGE_DIR, TopicMatch, TopicSet, load_topics
 
 _log = logging.getLogger(__name__)
 
@@ -74,6 +77,10 @@ class ParseResult:
     normalised: str = ""
     # "th", "en", or None when the text alone cannot tell (ginbot.nlu.language).
     language: Language | None = None
+    # The knowledge topic that answers this message (the decision in decision.py), or None.
+    topic: TopicMatch | None = None
+    # The best few topics whatever the decision, best first: "did you mean" buttons on a fallback.
+    topic_candidates: tuple[TopicMatch, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The `ginbot parse` object (its fields are a promise to scripts: see the README), JSON-ready."""
@@ -91,7 +98,21 @@ class ParseResult:
             "cohort": self.cohort,
             "platform": self.platform,
             "language": self.language,
+            "topic": (
+                {"id": self.topic.id, "title": self.topic.title, "score": round(self.topic.score, 3)}
+                if self.topic
+                else None
+            ),
         }
+
+
+@dataclass(frozen=True)
+class Models:
+    """What a retrain replaces, together: the topics, their index and the classifier trained with them."""
+
+    topics: TopicSet
+    index: TopicIndex
+    classifier: IntentClassifier
 
 
 class Nlu:
@@ -102,15 +123,32 @@ class Nlu:
         examples: Sequence[IntentExample],
         agencies: Iterable[AgencyEntry],
         negatives: Sequence[str] = (),
+        topics: TopicSet | None = None,
+        thresholds: TopicThresholds = DEFAULT_THRESHOLDS,
     ) -> None:
         self.matcher = AgencyMatcher(agencies)
         warm_up(self.matcher.words)
+        self.thresholds = thresholds
         self.examples: tuple[IntentExample, ...] = tuple(examples)
         self.negative_documents: tuple[Prepared, ...] = tuple(self.prepare(t) for t in negatives)
         self.training_documents: tuple[tuple[Prepared, str], ...] = tuple(
             (self.prepare(e.text), e.intent) for e in self.examples
         )
-        self.classifier = IntentClassifier.train(self.training_documents, self.negative_documents)
+        # Topic phrasings by text: a reindex after staff add one phrasing segments only that one.
+        self._phrasings: dict[str, Prepared] = {}
+        self.models = self._build(topics or TopicSet(()), self.training_documents)
+
+    @property
+    def classifier(self) -> IntentClassifier:
+        return self.models.classifier
+
+    @property
+    def topics(self) -> TopicSet:
+        return self.models.topics
+
+    @property
+    def index(self) -> TopicIndex:
+        return self.models.index
 
     @classmethod
     def from_paths(
@@ -118,12 +156,20 @@ class Nlu:
         intents_dir: Path,
         agencies: Path | Sequence[AgencyEntry],
         negatives_path: Path | None = None,
+        knowledge_dir: Path | None = None,
+        *,
+        topics: TopicSet | None = None,
+        extra_examples: Sequence[IntentExample] = (),
     ) -> Nlu:
         """Build from ``intents/`` and the agency table (a CSV path or entries).
 
         ``negatives_path`` defaults to ``data/external/truevoice-intent/
         mari_train.csv`` in the ``data`` folder next to the intents folder;
         training goes on without it (with a warning) when it is absent.
+        ``knowledge_dir`` (default: ``knowledge/`` in that same ``data`` folder)
+        holds the topics; none when it is absent. ``topics`` (already loaded and
+        merged with the database's) replaces reading that folder, and
+        ``extra_examples`` (staff-taught) are trained on with the files in one fit.
         """
         intents_dir = Path(intents_dir)
         entries = load_agencies_csv(agencies) if isinstance(agencies, Path | str) else list(agencies)
@@ -136,20 +182,40 @@ class Nlu:
             # mistaken for GIN ones; say so once rather than fail start-up.
             _log.warning("no out-of-domain negatives at %s: training without them", negatives_path)
             negatives = []
-        return cls(load_intents(intents_dir), entries, negatives)
+        if topics is None:
+            if knowledge_dir is None:
+                knowledge_dir = negatives_path.parent.parent.parent / KNOWLEDGE_DIR  # data/external/x/f.csv -> data/
+            topics = load_topics(knowledge_dir)
+        return cls([*load_intents(intents_dir), *extra_examples], entries, negatives, topics)
 
-    def retrain(self, extra_examples: Iterable[IntentExample]) -> None:
-        """Add examples (e.g. from staff review) and rebuild the classifier.
+    def _build(self, topics: TopicSet, documents: Sequence[tuple[Prepared, str]]) -> Models:
+        """Index the topics and train the classifier on the intents plus one KNOWLEDGE class of all phrasings.
+
+        Only the Thai ``questions``: the ``en`` blocks wait for English answers (the bot answers in Thai), and
+        trained on now they made every English small-talk message look like a knowledge question.
+        """
+        indexed: list[tuple[Prepared, str, str]] = []
+        for topic in topics.topics:
+            for phrasing in topic.questions:
+                doc = self._phrasings.get(phrasing)
+                if doc is None:
+                    doc = self._phrasings[phrasing] = self.prepare(phrasing)
+                indexed.append((doc, topic.id, topic.title))
+        labelled = [*documents, *((doc, KNOWLEDGE) for doc, _id, _title in indexed)]
+        return Models(topics, TopicIndex(indexed), IntentClassifier.train(labelled, self.negative_documents))
+
+    def retrain(self, extra_examples: Iterable[IntentExample] = (), topics: TopicSet | None = None) -> None:
+        """Add examples (e.g. from staff review) and/or replace the topics, and rebuild the models.
 
         Cheap: previously prepared documents are reused, only new texts are
-        segmented. The swap is a single attribute assignment, so a concurrent
-        ``parse`` sees either the old or the new model.
+        segmented. The swap is a single assignment, so a concurrent ``parse``
+        sees either the old or the new models, never a mix.
         """
         extra = tuple(extra_examples)
         documents = self.training_documents + tuple((self.prepare(e.text), e.intent) for e in extra)
-        classifier = IntentClassifier.train(documents, self.negative_documents)
+        built = self._build(self.topics if topics is None else topics, documents)
         # Only once training succeeded: a failed retrain leaves the old model whole.
-        self.examples, self.training_documents, self.classifier = self.examples + extra, documents, classifier
+        self.examples, self.training_documents, self.models = self.examples + extra, documents, built
 
     def prepare(self, text: str) -> Prepared:
         """Normalise, segment and mask agency names: what the classifier sees."""
@@ -170,21 +236,37 @@ class Nlu:
         """Intent and entities for one message. Never raises on odd input."""
         doc, resolution, norm = self._analyse(text)
         candidates = resolution.candidates
-        prediction = self.classifier.predict(doc)
+        # One read of the models: a concurrent retrain swaps them, and a parse must not mix two.
+        models = self.models
+        classifier, index = models.classifier, models.index
+        prediction = classifier.predict(doc)
+        matches = index.search(doc)
+        decision = decide(prediction, matches, classifier.threshold, self.thresholds)
         platform = match_platform(norm, normalised=True)
         return ParseResult(
             text=text,
-            intent=prediction.intent,
+            intent=decision.intent,
             confidence=prediction.confidence,
             agency=_resolved(candidates),
             agency_candidates=tuple(candidates),
             cohort=match_cohort(norm, normalised=True),
             platform=platform,
-            ranked=prediction.ranked[:TOP_K],
+            ranked=tuple(r for r in prediction.ranked if r[0] != KNOWLEDGE)[:TOP_K],
             mobile_unspecified=platform is None and mentions_unnamed_mobile(norm, normalised=True),
             normalised=norm,
             language=detect_language(text),
+            topic=decision.topic,
+            topic_candidates=tuple(matches) if _maybe_knowledge(prediction) else (),
         )
+
+
+# Topics are offered as "did you mean" buttons only when the classifier gives the message at least this much
+# chance of being a knowledge question: an out-of-scope message would otherwise get random topics.
+SUGGEST_TOPICS_FROM = 0.1
+
+
+def _maybe_knowledge(prediction: Prediction) -> bool:
+    return dict(prediction.ranked).get(KNOWLEDGE, 0.0) >= SUGGEST_TOPICS_FROM
 
 
 def _resolved(candidates: Sequence[AgencyCandidate]) -> AgencyCandidate | None:

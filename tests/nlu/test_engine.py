@@ -13,7 +13,7 @@ from ginbot.nlu.engine import MAX_ANALYSED_CHARS, Nlu, ParseResult
 from ginbot.nlu.intents import IntentExample
 
 # The contract's keys, plus "language" (th, en or null): what the answer's language follows.
-CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform", "language"}
+CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform", "language", "topic"}
 
 
 def _check_contract(result: ParseResult) -> dict[str, object]:
@@ -27,6 +27,8 @@ def _check_contract(result: ParseResult) -> dict[str, object]:
     for candidate in [data["agency"], *list(data["agency_candidates"])]:  # type: ignore[call-overload]
         if candidate is not None:
             assert set(candidate) == {"id", "name_th", "score"}
+    if data["topic"] is not None:
+        assert set(data["topic"]) == {"id", "title", "score"}  # type: ignore[arg-type]
     json.dumps(data, ensure_ascii=False).encode("utf-8")
     return data
 

@@ -61,7 +61,18 @@ def test_text_and_json(report: EvalReport) -> None:
         "max_inscope_to_fallback",
         "min_agency_top1",
         "max_mari_false_alarms",
+        "min_topic_accuracy",
+        "min_specific_answers",
     }
+
+
+def test_topic_figures_come_from_the_knowledge_heldout_file(report: EvalReport) -> None:
+    # tests/nlu/fixtures/data/knowledge: 3 topics, 6 held-out questions.
+    assert report.n_topics == 3 and report.n_topic_heldout == 6
+    assert report.topic_accuracy is not None and report.specific_answers is not None
+    assert report.specific_answers >= report.topic_accuracy
+    assert len(report.topic_misses) == round(6 * (1 - report.topic_accuracy))
+    assert "topic accuracy" in report.to_text()
 
 
 def test_missing_truevoice_file_is_a_failure_not_a_skip(agencies: list[AgencyEntry], tmp_path: Path) -> None:

@@ -78,7 +78,8 @@ async def forget_confirmed(turn: Turn) -> Outcome | None:
         turn.user_deleted = True
         return Outcome([turn.reply("forget_me.done")], intent="forget_me")
     turn.clear_pending()
-    if turn.understood.intent not in ("fallback", "forget_me") and text not in ("ยกเลิก", "ไม่", "no", "cancel"):
+    moved_on = turn.understood.intent not in ("fallback", "forget_me") or turn.understood.topic is not None
+    if moved_on and text not in ("ยกเลิก", "ไม่", "no", "cancel"):
         return None
     return Outcome([turn.reply("forget_me.cancelled")], intent="forget_me")
 
@@ -94,7 +95,7 @@ def resume_agency(turn: Turn) -> Outcome | None:
     if agency is None:
         found = from_text(turn, pending_intent)
         if found is None:
-            if u.intent not in AGENCY_INTENTS:
+            if u.intent not in AGENCY_INTENTS or u.topic is not None:
                 turn.clear_pending()
                 return None  # a new question: answer it instead
             return not_found(turn, pending_intent)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ginbot.core.answers.knowledge import topic_buttons
 from ginbot.core.messages import QuickReply
 from ginbot.core.turn import Outcome, Turn
 
@@ -38,6 +39,9 @@ def help_(turn: Turn) -> Outcome:
 
 def fallback(turn: Turn) -> Outcome:
     registry = _registry()
-    buttons: list[QuickReply] = registry.did_you_mean(turn.understood.alternatives, MAX_SUGGESTIONS, turn.language)
+    # Knowledge topics first: on a long-tail question the nearest topics are the likelier "did you mean".
+    buttons: list[QuickReply] = topic_buttons(turn.understood.topic_suggestions, limit=MAX_SUGGESTIONS - 1)
+    more = registry.did_you_mean(turn.understood.alternatives, MAX_SUGGESTIONS, turn.language)
+    buttons = [*buttons, *(b for b in more if b not in buttons)][:MAX_SUGGESTIONS]
     buttons.extend(b for b in registry.offer("contact_staff", turn.language) if b not in buttons)
     return Outcome([turn.reply("fallback", tuple(buttons))], answered=False)
