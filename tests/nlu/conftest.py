@@ -32,5 +32,6 @@ def matcher(agencies: list[AgencyEntry]) -> AgencyMatcher:
 
 @pytest.fixture(scope="session")
 def small_nlu(agencies: list[AgencyEntry]) -> Nlu:
-    # No TrueVoice negatives next to the fixtures: a small, fast model.
-    return Nlu.from_paths(FIXTURE_INTENTS, agencies)
+    # No TrueVoice negatives next to the fixtures: a small, fast model. No knowledge topics either
+    # (test_knowledge.py builds its own from fixtures/data/knowledge), so the classifier is intents only.
+    return Nlu.from_paths(FIXTURE_INTENTS, agencies, knowledge_dir=FIXTURES / "no-knowledge")

@@ -20,11 +20,13 @@ def topic_buttons(suggestions: tuple[TopicSuggestion, ...], skip_title: str = ""
 
 def answer(turn: Turn) -> Outcome:
     """The topic's title and answer (links filled from answers.yml), its links, and a way to a person."""
+    from ginbot.core.intents import INTENTS  # the registry imports the answer modules
+
     topic = turn.understood.topic
     assert topic is not None
     lines = [topic.title, turn.content.render(topic.answer)]
     # Until Reply carries link buttons (issue 13), links are written out: every channel shows them as text.
     lines += [f"{label}: {url}" for label, url in topic.links]
     buttons = topic_buttons(turn.understood.topic_suggestions, skip_title=topic.title)
-    buttons += [b for b in turn.content.buttons("contact") if b not in buttons]
+    buttons += [b for b in INTENTS.offer("contact_staff") if b not in buttons]
     return Outcome([Reply("\n".join(lines), tuple(buttons))], topic=topic.id)
