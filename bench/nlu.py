@@ -3,9 +3,10 @@
 Run from the repository root:  .venv/bin/python bench/nlu.py [--repeat N]
 
 Measures start-up (import + training), parse throughput and per-message
-latency (p50/p99) on a realistic mix (held-out utterances + TrueVoice test
-transcripts), next to bare PyThaiNLP newmm segmentation of the same texts, and
-peak memory. Targets: p99 < 2 ms per parse, <= 5x bare segmentation,
+latency (p50/p99) on a realistic mix (held-out utterances, held-out long-tail
+knowledge questions + TrueVoice test transcripts), next to bare PyThaiNLP newmm
+segmentation of the same texts, the knowledge stage alone (topic model +
+decision on an already prepared message), and peak memory. Targets: p99 < 2 ms per parse, <= 5x bare segmentation,
 start-up < 3 s.
 """
 
@@ -52,6 +53,7 @@ def main() -> None:
     started, started_cpu = time.perf_counter(), time.process_time()
     from ginbot.nlu.engine import Nlu
     from ginbot.nlu.intents import load_heldout
+    from ginbot.nlu.topics import load_heldout_topics
 
     imported, imported_cpu = time.perf_counter(), time.process_time()
     nlu = Nlu.from_paths(ROOT / "intents", ROOT / "data" / "agencies.csv")
@@ -61,6 +63,7 @@ def main() -> None:
     from pythainlp.tokenize import word_tokenize
 
     held = [e.text for e in load_heldout(ROOT / "intents")]
+    held += [q.text for q in load_heldout_topics(ROOT / "data" / "knowledge")]
     with (ROOT / "data/external/truevoice-intent/mari_test.csv").open(encoding="utf-8", newline="") as handle:
         mari = [row["texts"] for row in csv.DictReader(handle)]
     texts = held + mari
@@ -82,6 +85,17 @@ def main() -> None:
 
     bare_times, parse_times = _timed_pair(bare, parse_uncached, texts, args.repeat)
 
+    from ginbot.nlu.decision import decide
+
+    prepared = [nlu.prepare(t) for t in texts]
+    knowledge_times: list[float] = []
+    for _ in range(args.repeat):
+        for doc in prepared:
+            started_k = time.perf_counter()
+            prediction = nlu.classifier.predict(doc)
+            decide(prediction, nlu.index.search(doc), nlu.classifier.threshold, nlu.thresholds)
+            knowledge_times.append(time.perf_counter() - started_k)
+
     def row(name: str, times: list[float]) -> str:
         return (
             f"{name:28} {len(times) / sum(times):9.0f}/s   p50 {1e3 * statistics.median(times):6.3f} ms   "
@@ -99,7 +113,9 @@ def main() -> None:
         f"start-up CPU:  import {imported_cpu - started_cpu:.2f} s + training {trained_cpu - imported_cpu:.2f} s "
         f"= {trained_cpu - started_cpu:.2f} s"
     )
+    print(f"knowledge: {len(nlu.topics)} topics")
     print(row("parse (ginbot.nlu)", parse_times))
+    print(row("classifier + knowledge stage", knowledge_times))
     print(row("word_tokenize newmm (bare)", bare_times))
     print(
         f"ratio parse/bare: p50 {statistics.median(parse_times) / statistics.median(bare_times):.2f}x   "

@@ -179,6 +179,13 @@ async def knowledge_topics(session: AsyncSession) -> Sequence[KnowledgeTopic]:
     return (await session.scalars(select(KnowledgeTopic).order_by(KnowledgeTopic.created_at, KnowledgeTopic.id))).all()
 
 
+async def unreviewed_messages(session: AsyncSession, ids: Sequence[int]) -> Sequence[MessageLog]:
+    """The logged messages ``ids`` that staff have not reviewed yet (others are left alone)."""
+    return (
+        await session.scalars(select(MessageLog).where(MessageLog.id.in_(ids), MessageLog.reviewed_intent.is_(None)))
+    ).all()
+
+
 async def knowledge_questions(session: AsyncSession) -> Sequence[KnowledgeQuestion]:
     """Phrasings staff added to topics, oldest first."""
     return (await session.scalars(select(KnowledgeQuestion).order_by(KnowledgeQuestion.id))).all()

@@ -21,6 +21,10 @@ CSV_IMPORTED = "csv_imported"
 CSV_IMPORT_FAILED = "csv_import_failed"
 PASSWORD_CHANGED = "password_changed"
 STAFF_CREATED = "staff_created"
+KNOWLEDGE_RELOADED = "knowledge_reloaded"
+KNOWLEDGE_RELOAD_FAILED = "knowledge_reload_failed"
+KNOWLEDGE_PHRASINGS_ADDED = "knowledge_phrasings_added"
+KNOWLEDGE_TOPIC_CREATED = "knowledge_topic_created"
 
 # What the audit page calls each action.
 LABELS_TH = {
@@ -34,6 +38,10 @@ LABELS_TH = {
     CSV_IMPORT_FAILED: "นำเข้า CSV ไม่สำเร็จ",
     PASSWORD_CHANGED: "เปลี่ยนรหัสผ่าน",
     STAFF_CREATED: "สร้างบัญชีเจ้าหน้าที่",
+    KNOWLEDGE_RELOADED: "โหลดความรู้ใหม่",
+    KNOWLEDGE_RELOAD_FAILED: "โหลดความรู้ใหม่ไม่สำเร็จ",
+    KNOWLEDGE_PHRASINGS_ADDED: "เพิ่มคำถามให้หัวข้อความรู้",
+    KNOWLEDGE_TOPIC_CREATED: "สร้างหัวข้อความรู้",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ginbot.web.admin import agencies, auth, broadcasts, dashboard, unanswered
+from ginbot.web.admin import agencies, auth, broadcasts, dashboard, knowledge, unanswered
 
 
 def add_routes(app: web.Application) -> None:
@@ -28,6 +28,8 @@ def add_routes(app: web.Application) -> None:
 
     r.add_get("/admin/unanswered", unanswered.page, name="admin_unanswered")
     r.add_post("/admin/unanswered/assign", unanswered.assign, name="admin_assign")
+    r.add_post("/admin/unanswered/topic", knowledge.topic_handler, name="admin_assign_topic")
+    r.add_post("/admin/knowledge/reload", knowledge.reload_handler, name="admin_knowledge_reload")
 
     r.add_get("/admin/agencies", agencies.page, name="admin_agencies")
     r.add_post("/admin/agencies/import", agencies.upload, name="admin_import")

@@ -8,14 +8,26 @@ import asyncio
 from aiohttp import web
 
 from ginbot.core.intents import INTENTS
+from ginbot.errors import DataFileError
+from ginbot.nlu.topics import TopicSet
 from ginbot.web.admin import context, forms, review, views
 
 RETRAIN_LOCK_KEY = web.AppKey("admin_retrain_lock", asyncio.Lock)
 
 
 async def page(request: web.Request) -> web.StreamResponse:
+    from ginbot.web.admin.knowledge import current_topics
+
     groups, shown = await review.pending_groups(context.db(request))
+    # What the running bot knows; without one (or a stand-in without topics), what a restart would load.
+    topics = getattr(context.nlu_of(context.bot(request)), "topics", None)
+    if not isinstance(topics, TopicSet):
+        try:
+            topics = await current_topics(context.db(request), context.settings(request))
+        except DataFileError:  # a broken file: the reload button reports it; the page still works
+            topics = TopicSet(())
     values = {
+        "topics": sorted(((t.id, t.title) for t in topics.topics), key=lambda pair: pair[1]),
         "groups": groups,
         "shown": shown,
         "limit": review.PAGE_LIMIT,
