@@ -22,6 +22,8 @@ async def test_a_specific_problem_gets_its_topic_not_the_checklist(chat: Chat, s
     assert "Privacy & security > Microphone" in text
     assert "ลองตรวจสอบตามนี้ค่ะ" not in text  # cannot_join's generic checklist
     assert "ติดต่อเจ้าหน้าที่" in chat.buttons
+    # The helpdesk's number as a phone button under the answer (issue 13's structured replies).
+    assert any(b.uri == "tel:026126060" for r in chat.replies for b in r.buttons)
     row = await _last_log(seeded_sqlite)
     assert (row.topic, row.answered) == ("mic_not_working", True)
 
@@ -43,3 +45,11 @@ async def test_a_topic_question_moves_on_from_an_ask_back(chat: Chat) -> None:
     text = await chat.say("แชร์หน้าจอยังไงคะ")
     assert text.startswith("แชร์หน้าจอ\n")
     assert "กลุ่มที่" in await chat.say("ปค. ย้ายวันไหน")
+
+
+async def test_a_topics_links_become_link_buttons(chat: Chat) -> None:
+    await chat.say("ค่าบริการเท่าไหร่คะ")
+    (reply,) = chat.replies
+    assert reply.text.startswith("ค่าใช้จ่าย\n")
+    links = [b.value for b in reply.buttons if b.uri and b.uri.startswith("https://")]
+    assert links == ["https://www.dga.or.th/our-services/digital-platform-services/gin-conference/"]

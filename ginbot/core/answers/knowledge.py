@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ginbot.core.messages import QuickReply, Reply
+from ginbot.core.messages import MAX_BUTTONS, Button, QuickReply, Reply
 from ginbot.core.turn import Outcome, Turn
 from ginbot.core.understanding import TopicSuggestion
 
@@ -19,14 +19,15 @@ def topic_buttons(suggestions: tuple[TopicSuggestion, ...], skip_title: str = ""
 
 
 def answer(turn: Turn) -> Outcome:
-    """The topic's title and answer (links filled from answers.yml), its links, and a way to a person."""
+    """The topic's title and answer (links filled from answers.yml), its links as buttons, the helpdesk's
+    phone button, and quick replies to the next-best topics and to a person."""
     from ginbot.core.intents import INTENTS  # the registry imports the answer modules
 
     topic = turn.understood.topic
     assert topic is not None
-    lines = [topic.title, turn.content.render(topic.answer)]
-    # Until Reply carries link buttons (issue 13), links are written out: every channel shows them as text.
-    lines += [f"{label}: {url}" for label, url in topic.links]
-    buttons = topic_buttons(turn.understood.topic_suggestions, skip_title=topic.title)
-    buttons += [b for b in INTENTS.offer("contact_staff") if b not in buttons]
-    return Outcome([Reply("\n".join(lines), tuple(buttons))], topic=topic.id)
+    phone = turn.content.actions("contact")
+    links = tuple(Button.link(label, url) for label, url in topic.links)[: MAX_BUTTONS - len(phone)]
+    related = topic_buttons(turn.understood.topic_suggestions, skip_title=topic.title)
+    related += [b for b in INTENTS.offer("contact_staff", turn.language) if b not in related]
+    text = f"{topic.title}\n{turn.content.render(topic.answer)}"
+    return Outcome([Reply(text, tuple(related), buttons=(*links, *phone))], topic=topic.id)
