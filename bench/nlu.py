@@ -85,6 +85,7 @@ def main() -> None:
 
     bare_times, parse_times = _timed_pair(bare, parse_uncached, texts, args.repeat)
 
+    from ginbot.nlu.classifier import analyse
     from ginbot.nlu.decision import decide
 
     prepared = [nlu.prepare(t) for t in texts]
@@ -92,8 +93,9 @@ def main() -> None:
     for _ in range(args.repeat):
         for doc in prepared:
             started_k = time.perf_counter()
-            prediction = nlu.classifier.predict(doc)
-            decide(prediction, nlu.index.search(doc), nlu.classifier.threshold, nlu.thresholds)
+            grams = analyse(doc)
+            prediction = nlu.classifier.predict(doc, grams)
+            decide(prediction, nlu.index.search(doc, grams=grams), nlu.classifier.threshold, nlu.thresholds)
             knowledge_times.append(time.perf_counter() - started_k)
 
     def row(name: str, times: list[float]) -> str:

@@ -85,6 +85,16 @@ def char_ngrams(doc: Prepared) -> list[str]:
     return grams
 
 
+# A document's word and character n-grams, computed once per message and shared by every model that uses the
+# same features (the intent classifier and the knowledge topic model): the n-grams are most of a prediction's
+# cost.
+Grams = tuple[list[str], list[str]]
+
+
+def analyse(doc: Prepared) -> Grams:
+    return word_ngrams(doc), char_ngrams(doc)
+
+
 class Prediction(NamedTuple):
     """(intent, confidence, ranked): unpacks like a triple."""
 
@@ -101,11 +111,12 @@ class FeatureBlock:
         self.idf: np.ndarray = np.asarray(vectorizer.idf_, dtype=np.float64)
         self.analyzer = analyzer
 
-    def weights(self, doc: Prepared) -> tuple[np.ndarray, np.ndarray] | None:
+    def weights(self, doc: Prepared, grams: list[str] | None = None) -> tuple[np.ndarray, np.ndarray] | None:
         """(columns, values) of the document's TF-IDF row, as TfidfVectorizer
-        (sublinear_tf=True, norm="l2") computes it; None when empty."""
+        (sublinear_tf=True, norm="l2") computes it; None when empty. ``grams``:
+        the analyzer's output when the caller already has it."""
         # Counter over map() runs in C; unknown features count under None.
-        counts = Counter(map(self.vocabulary.get, self.analyzer(doc)))
+        counts = Counter(map(self.vocabulary.get, self.analyzer(doc) if grams is None else grams))
         counts.pop(None, None)
         if not counts:
             return None
@@ -196,25 +207,25 @@ class IntentClassifier:
         pipeline.named_steps["model"].fit(features, labels)
         return cls(pipeline, _calibrate(features, labels), threshold)
 
-    def _scores(self, doc: Prepared) -> tuple[np.ndarray, bool]:
+    def _scores(self, doc: Prepared, grams: Grams | None = None) -> tuple[np.ndarray, bool]:
         scores = self._intercept.copy()
         known = False
-        for block, coef_t in zip(self._blocks, self._coef_t, strict=True):
-            row = block.weights(doc)
+        for index, (block, coef_t) in enumerate(zip(self._blocks, self._coef_t, strict=True)):
+            row = block.weights(doc, None if grams is None else grams[index])
             if row is not None:
                 scores += row[1] @ coef_t[row[0]]
                 known = True
         return scores, known
 
-    def scores(self, doc: Prepared) -> np.ndarray:
+    def scores(self, doc: Prepared, grams: Grams | None = None) -> np.ndarray:
         """Raw SVM scores in ``self.classes`` order (fast path, no scikit-learn call)."""
-        return self._scores(doc)[0]
+        return self._scores(doc, grams)[0]
 
-    def probabilities(self, doc: Prepared) -> np.ndarray:
+    def probabilities(self, doc: Prepared, grams: Grams | None = None) -> np.ndarray:
         """Calibrated class probabilities in ``self.classes`` order."""
-        return _softmax(self.scores(doc) / self.temperature)
+        return _softmax(self.scores(doc, grams) / self.temperature)
 
-    def predict(self, doc: Prepared) -> Prediction:
+    def predict(self, doc: Prepared, grams: Grams | None = None) -> Prediction:
         """Best intent, its probability, and the top-k ranking.
 
         The intent is `fallback` when the best probability is under the
@@ -223,7 +234,7 @@ class IntentClassifier:
         word or letter sequence the model has seen (another script, emoji) is
         `fallback` outright: the intercepts alone are no evidence.
         """
-        scores, known = self._scores(doc)
+        scores, known = self._scores(doc, grams)
         if not known:
             return Prediction(FALLBACK, 1.0, ((FALLBACK, 1.0),))
         probs = _softmax(scores / self.temperature).tolist()

@@ -18,7 +18,7 @@ from typing import Any
 
 from ginbot.nlu.agencies import AgencyMatcher
 from ginbot.nlu.agency_table import AgencyCandidate, AgencyEntry, AgencyResolution, Mention, load_agencies_csv
-from ginbot.nlu.classifier import TOP_K, IntentClassifier, Prediction, Prepared
+from ginbot.nlu.classifier import TOP_K, IntentClassifier, Prediction, Prepared, analyse
 from ginbot.nlu.decision import DEFAULT_THRESHOLDS, KNOWLEDGE, TopicThresholds, decide
 from ginbot.nlu.entities import Platform, match_cohort, match_platform, mentions_unnamed_mobile
 from ginbot.nlu.intents import IntentExample, load_intents
@@ -239,8 +239,9 @@ class Nlu:
         # One read of the models: a concurrent retrain swaps them, and a parse must not mix two.
         models = self.models
         classifier, index = models.classifier, models.index
-        prediction = classifier.predict(doc)
-        matches = index.search(doc)
+        grams = analyse(doc)  # once, for both models
+        prediction = classifier.predict(doc, grams)
+        matches = index.search(doc, grams=grams)
         decision = decide(prediction, matches, classifier.threshold, self.thresholds)
         platform = match_platform(norm, normalised=True)
         return ParseResult(

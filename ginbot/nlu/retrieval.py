@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ginbot.nlu.classifier import IntentClassifier, Prepared
+from ginbot.nlu.classifier import Grams, IntentClassifier, Prepared
 from ginbot.nlu.topics import TopicMatch
 
 
@@ -40,15 +40,15 @@ class TopicIndex:
     def __len__(self) -> int:
         return len(self.topic_ids)
 
-    def scores(self, doc: Prepared) -> np.ndarray:
+    def scores(self, doc: Prepared, grams: Grams | None = None) -> np.ndarray:
         """Per-topic probability in ``self.topic_ids`` order (a lone topic always scores 1: the KNOWLEDGE
         class of the intent classifier is then the only judge)."""
         if self._model is None:
             return np.ones(len(self.topic_ids))
-        return self._model.probabilities(doc)
+        return self._model.probabilities(doc, grams)
 
-    def search(self, doc: Prepared, k: int = 3) -> list[TopicMatch]:
-        """The k best topics, best first (empty without topics)."""
-        scores = self.scores(doc)
+    def search(self, doc: Prepared, k: int = 3, grams: Grams | None = None) -> list[TopicMatch]:
+        """The k best topics, best first (empty without topics). ``grams``: classifier.analyse(doc), if known."""
+        scores = self.scores(doc, grams)
         best = np.argsort(-scores, kind="stable")[:k]
         return [TopicMatch(self.topic_ids[i], self.titles[self.topic_ids[i]], float(scores[i])) for i in best]

@@ -66,6 +66,12 @@ INTENTS = Counter(
 )
 """Incremented by ``observe_turn`` once per understood text message, with the final intent id."""
 
+TOPIC_ANSWERS = Counter(
+    "ginbot_topic_answers_total",
+    "Messages answered from a knowledge topic (data/knowledge/ or staff-created), per topic id.",
+    ["topic"],
+    registry=REGISTRY,
+)
 FALLBACKS = Counter(
     "ginbot_fallbacks_total",
     "Messages the bot could not answer (intent fallback), per channel.",
@@ -201,7 +207,10 @@ def observe_turn(message: IncomingMessage, understood: Any, outcome: Any, elapse
         return
     intent = outcome.intent or understood.intent
     INTENTS.labels(intent).inc()
-    if intent == "fallback":
+    topic = getattr(outcome, "topic", None)
+    if topic:  # answered from a topic, whatever intent the classifier leaned to: not a fallback
+        TOPIC_ANSWERS.labels(topic).inc()
+    elif intent == "fallback":
         FALLBACKS.labels(message.channel).inc()
 
 

@@ -83,3 +83,12 @@ def test_the_decision(
 ) -> None:
     decision = decide(_prediction(*ranked), matches, 0.4, LIMITS)
     assert (decision.intent, decision.topic.id if decision.topic else None) == expected
+
+
+def test_sharing_the_ngrams_between_the_two_models_changes_nothing(knowing: Nlu) -> None:
+    from ginbot.nlu.classifier import analyse
+
+    for text in ("แชร์หน้าจอตรงไหนคะ", "กรมสรรพากรย้ายวันไหน", "ฝนตกไหม"):
+        doc = knowing.prepare(text)
+        assert knowing.classifier.predict(doc, analyse(doc)) == knowing.classifier.predict(doc)
+        assert knowing.index.search(doc, grams=analyse(doc)) == knowing.index.search(doc)

@@ -22,7 +22,7 @@ from ginbot.errors import DataFileError
 from ginbot.nlu.topics import MAX_ANSWER_CHARS, MAX_TITLE_CHARS, TopicSet, same_text_key
 from ginbot.settings import Settings
 from ginbot.web import lifecycle
-from ginbot.web.admin import audit, context, views
+from ginbot.web.admin import audit, context, review, views
 from ginbot.wiring import knowledge, stored_knowledge
 
 # message_log.reviewed_intent of questions that became a topic's phrasings (not an intent id).
@@ -125,9 +125,7 @@ async def add_phrasings(db: Database, settings: Settings, nlu: Any | None, lock:
 
 
 def _lock(request: web.Request) -> asyncio.Lock:
-    from ginbot.web.admin.unanswered import RETRAIN_LOCK_KEY
-
-    return request.app[RETRAIN_LOCK_KEY]
+    return request.app[review.RETRAIN_LOCK_KEY]
 
 
 async def reload_handler(request: web.Request) -> web.StreamResponse:

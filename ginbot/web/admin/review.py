@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from aiohttp import web
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +27,9 @@ from ginbot.web.admin.clustering import Group, Question, group_similar
 from ginbot.web.admin.context import Retrainable
 from ginbot.web.admin.stats import needs_review
 
+# One retrain of the running NLU at a time, whichever page asked for it (intents here, knowledge topics in
+# ginbot.web.admin.knowledge): two at once could lose one's change.
+RETRAIN_LOCK_KEY = web.AppKey("admin_retrain_lock", asyncio.Lock)
 # Reviewed without teaching anything (chit-chat, a reply the bot handled fine): stored in reviewed_intent.
 DISMISSED = "-"
 # The page shows the newest this many; older ones wait their turn (staff work through the top).

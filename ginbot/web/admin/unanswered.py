@@ -3,8 +3,6 @@ that teaches it (ginbot.web.admin.review does the work)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from aiohttp import web
 
 from ginbot.core.intents import INTENTS
@@ -12,7 +10,7 @@ from ginbot.errors import DataFileError
 from ginbot.nlu.topics import TopicSet
 from ginbot.web.admin import context, forms, review, views
 
-RETRAIN_LOCK_KEY = web.AppKey("admin_retrain_lock", asyncio.Lock)
+RETRAIN_LOCK_KEY = review.RETRAIN_LOCK_KEY
 
 
 async def page(request: web.Request) -> web.StreamResponse:
