@@ -1,15 +1,15 @@
 """knowledge: message_log.topic, and the topics and phrasings staff add on the admin page
 
-Revision ID: 0006_knowledge
-Revises: 0005_language
+Revision ID: 0007_knowledge
+Revises: 0006_feedback
 Create Date: 2026-11-30 10:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_knowledge'
-down_revision = '0005_language'
+revision = '0007_knowledge'
+down_revision = '0006_feedback'
 branch_labels = None
 depends_on = None
 
