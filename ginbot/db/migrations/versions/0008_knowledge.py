@@ -1,15 +1,15 @@
 """knowledge: message_log.topic, and the topics and phrasings staff add on the admin page
 
-Revision ID: 0007_knowledge
-Revises: 0006_feedback
+Revision ID: 0008_knowledge
+Revises: 0007_unreviewed_index
 Create Date: 2026-11-30 10:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007_knowledge'
-down_revision = '0006_feedback'
+revision = '0008_knowledge'
+down_revision = '0007_unreviewed_index'
 branch_labels = None
 depends_on = None
 
