@@ -334,7 +334,7 @@ class TrainingExample(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-# --- knowledge that staff added on the admin page (ginbot/web/admin/knowledge.py); migration 0008 --------------
+# --- knowledge that staff added on the admin page (ginbot/web/admin/knowledge.py); migration 0009 --------------
 # Merged with data/knowledge/*.yml at every start and on "reload knowledge", like training_examples with intents/.
 
 

@@ -1,15 +1,15 @@
 """knowledge: message_log.topic, and the topics and phrasings staff add on the admin page
 
-Revision ID: 0008_knowledge
-Revises: 0007_unreviewed_index
+Revision ID: 0009_knowledge
+Revises: 0008_inbox
 Create Date: 2026-11-30 10:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_knowledge'
-down_revision = '0007_unreviewed_index'
+revision = '0009_knowledge'
+down_revision = '0008_inbox'
 branch_labels = None
 depends_on = None
 
