@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.core import context, feedback
-from ginbot.core.answers import account, campaign, guides, knowledge, small_talk
+from ginbot.core.answers import account, campaign, guides, knowledge, readiness, small_talk
 from ginbot.core.catalog import Catalog, load_catalog
 from ginbot.core.clock import Clock
 from ginbot.core.content import Content
@@ -178,7 +178,7 @@ class Bot:
         content = self.content.in_language(user.language)
         previous = context.current(state.context, now)
         turn = Turn(message, understood, user, state, catalog, content, self.clock.today(), session,
-                    context=previous)  # fmt: skip
+                    context=previous, now=now)  # fmt: skip
         outcome = await self._respond(turn)
         outcome.intent = outcome.intent or turn.understood.intent
         if turn.user_deleted:  # their state row is gone with them
@@ -234,6 +234,10 @@ class Bot:
             return resumed
         if turn.state.pending is not None and turn.state.pending == pending:
             turn.clear_pending()
+        # Before follow-ups: a check-in's short answer ("ได้แล้วค่ะ") is read against the check-in, not the topic.
+        reported = await readiness.respond(turn)  # "ติดตั้งแล้ว", a check-in button or answer
+        if reported is not None:
+            return reported
         turn.understood = context.follow_up(turn.understood, turn.context, _names(turn))
         if turn.understood.topic is not None:
             return knowledge.answer(turn)

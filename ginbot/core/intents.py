@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from ginbot.core.answers import account, campaign, guides, small_talk
+from ginbot.core.answers import account, campaign, guides, readiness, small_talk
 from ginbot.core.messages import QuickReply
 from ginbot.core.turn import Outcome, Turn
 from ginbot.errors import DataFileError
@@ -180,6 +180,11 @@ INTENTS = Registry(
                suggestion_en=_q("Stop reminders")),
         Intent("forget_me", account.forget_me, "ลบข้อมูลของฉัน", _q("ลบข้อมูลของฉัน"), suggest_on_fallback=False,
                rateable=False, suggestion_en=_q("Delete my data")),
+        # Readiness statements (wave 2, issue 17): recorded by readiness.respond() before dispatch.
+        Intent("report_ready", readiness.report_ready, "แจ้งว่าใช้ v9 ได้แล้ว", suggest_on_fallback=False,
+               rateable=False),
+        Intent("report_not_installed", readiness.report_not_installed, "แจ้งว่ายังไม่ได้ติดตั้ง v9",
+               suggest_on_fallback=False, rateable=False),
         # A fallback is already on the review queue; rating "I cannot answer that" would add nothing.
         Intent(FALLBACK, small_talk.fallback, "นอกขอบเขต (ไม่เกี่ยวกับ GIN)", suggest_on_fallback=False,
                rateable=False),

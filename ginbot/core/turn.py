@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,6 +72,8 @@ class Turn:
     context: Context | None = None
     about: Subject = field(default_factory=Subject)
     not_mine: list[str] = field(default_factory=list)
+    # The moment of this turn (ginbot's clock, UTC); answers that record something stamp it with this.
+    now: datetime | None = None
 
     # --- state -------------------------------------------------------------------------------------------
     def wait_for(self, pending: str, **data: Any) -> None:

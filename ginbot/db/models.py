@@ -365,3 +365,32 @@ class KnowledgeQuestion(Base):
     )
     staff_name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- readiness: does AcuConference 9 work for each person? (ginbot/db/readiness.py) ----------------------
+# Owned by readiness; migration 0010. Answers come from check-in buttons, free text, or staff.
+
+
+class Readiness(Base):
+    """A person's latest answer to "does AcuConference 9 work for you?" (one row per person, upserted)."""
+
+    __tablename__ = "readiness"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # ready | problem | not_installed
+    source: Mapped[str] = mapped_column(String(10))  # button | text | staff
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReadinessReport(Base):
+    """Every answer ever given, kept for the staff chart over days (CASCADE: "forget me" removes them)."""
+
+    __tablename__ = "readiness_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(10))
+    # Who recorded it when source is "staff"; a name, not a key, like the audit log.
+    staff_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
