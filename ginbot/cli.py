@@ -174,6 +174,23 @@ def _eval(settings: Settings, intents_dir: Path | None, as_json: bool) -> int:
     return 1 if report.failures() else 0
 
 
+async def _readiness(settings: Settings, cohort: int | None, as_json: bool) -> int:
+    from ginbot.core import readiness_report
+
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        async with db.session() as session:
+            report = await readiness_report.load(session, cohort)
+    finally:
+        await db.close()
+    if cohort is not None and not report:
+        print(f"ginbot readiness: no cohort {cohort}", file=sys.stderr)
+        return 2
+    print(json.dumps(readiness_report.as_json(report), ensure_ascii=False) if as_json else readiness_report.as_text(report))
+    return 0
+
+
 # --- staff accounts (admin pages) -------------------------------------------------------------------------
 
 def _read_password(from_stdin: bool) -> str | None:
@@ -285,6 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("name")
         cmd.add_argument("--password-stdin", action="store_true", help="read the password from stdin (one line)")
 
+    ready = sub.add_parser("readiness", help="who says AcuConference 9 works, per cohort and agency")
+    ready.add_argument("--cohort", type=int, help="only this cohort")
+    ready.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
+
     from ginbot.delivery.commands import add_parsers as add_delivery_parsers
 
     add_delivery_parsers(sub)  # broadcast, worker
@@ -315,7 +336,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     # Interactive and one-shot commands print their own results; library chatter (Alembic's INFO lines)
     # would bury them. The server and the worker log at the configured level.
-    quiet = args.command in ("ask", "chat", "parse", "eval", "import", "db", "broadcast", "test-conversations")
+    quiet = args.command in (
+        "ask", "chat", "parse", "eval", "import", "db", "broadcast", "test-conversations", "readiness"
+    )
     configure_logging(settings, level="WARNING" if quiet else None)
     try:
         if args.command == "serve":
@@ -364,6 +387,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_import(settings, args.kind, args.file))
     if args.command == "staff":
         return asyncio.run(_staff(settings, args.staff_command, args.name, args.password_stdin))
+    if args.command == "readiness":
+        return asyncio.run(_readiness(settings, args.cohort, args.json))
     if args.command in ("broadcast", "worker"):
         from ginbot.delivery import commands
 

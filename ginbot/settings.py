@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # --- delivery (ginbot/delivery): reminders, broadcasts, the outbox sender -----------------------------
     # Staff-editable reminder policy; None means data_dir / "reminders.yml".
     reminders_file: Path | None = None
+    # Staff-editable check-in policy ("does v9 work for you?"); None means data_dir / "checkins.yml".
+    checkins_file: Path | None = None
     # A reminder whose moment passed while ginbot was down is still sent this late, never later.
     reminder_grace_s: int = Field(default=6 * 3600, ge=0)
     # How often the planner looks for due reminders and broadcasts; a minute is far finer than 09:00 needs.
@@ -195,6 +197,10 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         return tuple(ip_network(str(n)) for n in self.trusted_proxies)
+
+    @property
+    def checkins_path(self) -> Path:
+        return self.checkins_file or self.data_dir / "checkins.yml"
 
     @property
     def line_enabled(self) -> bool:

@@ -174,6 +174,9 @@ class Broadcast(Base):
     recipient_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # A staff preview's confirmation token (Telegram button); cleared once confirmed.
     confirm_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # Buttons under the text, [{"label": …, "text": …}] (the check-in's answers): LINE quick replies,
+    # a Telegram inline keyboard. None: text only. Migration 0008.
+    quick_replies: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
 
 
 class LineBatch(Base):

@@ -17,7 +17,14 @@ from sqlalchemy import select, update
 from ginbot.db.models import Broadcast
 from ginbot.db.session import Database
 from ginbot.delivery.broadcasts import NewBroadcast, create_broadcast
-from ginbot.delivery.targets import Target, TargetError, count_by_channel, parse_channel, parse_target
+from ginbot.delivery.targets import (
+    NOT_READY,
+    Target,
+    TargetError,
+    count_by_channel,
+    parse_channel,
+    parse_target,
+)
 
 COMMAND = "/broadcast"
 CALLBACK_PREFIX = "bc:"
@@ -86,6 +93,8 @@ def parse_command(text: str) -> tuple[str, str] | None:
 
 
 def describe(target: Target) -> str:
+    if target.kind == NOT_READY:
+        return f"ผู้ที่ยังไม่ยืนยันว่าใช้ v9 ได้ ใน{describe(target.inner())}"
     if target.kind == "all":
         return "ผู้รับทั้งหมด"
     if target.kind == "cohort":
@@ -93,7 +102,7 @@ def describe(target: Target) -> str:
     return f"หน่วยงาน {target.value}"
 
 
-USAGE = "วิธีใช้: /broadcast all|cohort:N|agency:ID ข้อความ\nเช่น /broadcast cohort:2 ระบบจะปิดปรับปรุงคืนนี้ 22:00 น."
+USAGE = "วิธีใช้: /broadcast all|cohort:N|agency:ID|notready:cohort:N ข้อความ\nเช่น /broadcast cohort:2 ระบบจะปิดปรับปรุงคืนนี้ 22:00 น."
 
 
 class StaffBroadcasts:

@@ -20,7 +20,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     bc = sub.add_parser(
         "broadcast", help="queue a staff announcement (prints recipient count and broadcast id)"
     )
-    bc.add_argument("--to", help="all | cohort:N | agency:ID")
+    bc.add_argument(
+        "--to", help="all | cohort:N | agency:ID | notready:cohort:N | notready:agency:ID (not confirmed ready)"
+    )
     bc.add_argument("--channel", choices=list(REGISTRY.push_names()), help="only this channel")
     bc.add_argument("--at", help="send at this ISO time (default now; without an offset: Bangkok time)")
     bc.add_argument("--dry-run", action="store_true", help="count the recipients, queue nothing")

@@ -15,8 +15,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, DateTime, Integer, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ginbot.core.messages import QuickReply
 from ginbot.db.models import Base, Broadcast, ChatUser, LineBatch, OutboxRow
 from ginbot.delivery.store import as_utc, utc
+
+
+def buttons_of(stored: list[dict[str, str]] | None) -> tuple[QuickReply, ...]:
+    """A broadcast's stored quick replies as the core's type (a malformed entry is dropped, not sent)."""
+    return tuple(
+        QuickReply(str(b["label"]), str(b["text"]))
+        for b in stored or ()
+        if isinstance(b, dict) and b.get("label") and b.get("text")
+    )
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,7 @@ class Claimed:
     chat_id: str
     text: str
     attempts: int
+    buttons: tuple[QuickReply, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,7 @@ class ClaimedBatch:
     attempts: int
     row_ids: tuple[int, ...]
     user_ids: tuple[str, ...]  # LINE userIds
+    buttons: tuple[QuickReply, ...] = ()
 
 
 def _claimable(model: type[OutboxRow] | type[LineBatch], now: datetime) -> ColumnElement[bool]:
@@ -86,6 +98,7 @@ async def _screen(session: AsyncSession, ids: Sequence[int], now: datetime) -> l
             ChatUser.blocked,
             Broadcast.expires_at,
             Broadcast.kind,
+            Broadcast.quick_replies,
         )
         .join(ChatUser, ChatUser.id == OutboxRow.user_id)
         .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
@@ -94,7 +107,7 @@ async def _screen(session: AsyncSession, ids: Sequence[int], now: datetime) -> l
     )
     keep: list[Claimed] = []
     blocked, skipped = [], []
-    for row_id, user_id, platform_id, text, attempts, subscribed, user_blocked, expires_at, kind in rows.all():
+    for row_id, user_id, platform_id, text, attempts, subscribed, user_blocked, expires_at, kind, quick in rows.all():
         # An answer to someone's question goes whether or not they subscribed to reminders.
         wanted = subscribed or kind == "answer"
         if user_blocked:
@@ -102,7 +115,7 @@ async def _screen(session: AsyncSession, ids: Sequence[int], now: datetime) -> l
         elif not wanted or (expires_at is not None and as_utc(expires_at) < now):
             skipped.append(row_id)
         else:
-            keep.append(Claimed(row_id, user_id, platform_id, text, attempts))
+            keep.append(Claimed(row_id, user_id, platform_id, text, attempts, buttons_of(quick)))
     if blocked:
         await session.execute(
             update(OutboxRow)
@@ -159,11 +172,17 @@ async def _batch_details(session: AsyncSession, batch: LineBatch) -> ClaimedBatc
             .order_by(OutboxRow.id)
         )
     ).all()
-    text = await session.scalar(select(Broadcast.text).where(Broadcast.id == batch.broadcast_id))
+    found = (
+        await session.execute(
+            select(Broadcast.text, Broadcast.quick_replies).where(Broadcast.id == batch.broadcast_id)
+        )
+    ).first()
+    text, quick = (found[0], found[1]) if found else ("", None)
     return ClaimedBatch(
         id=batch.id,
         retry_key=batch.retry_key,
         text=text or "",
+        buttons=buttons_of(quick),
         attempts=batch.attempts,
         row_ids=tuple(r[0] for r in rows),
         user_ids=tuple(r[1] for r in rows),

@@ -15,9 +15,10 @@ from ginbot.db import queries
 from ginbot.db.models import Agency, Broadcast, ChatUser, Cohort, utcnow
 from ginbot.db.session import Database
 from ginbot.delivery.broadcasts import due_broadcast_ids, fan_out
-from ginbot.delivery.policy import Due, ReminderPolicy, ReminderRule, decide, due_at
+from ginbot.delivery.checkins import CheckinMessage, CheckinResult, plan_checkins
+from ginbot.delivery.policy import CheckinPolicy, Due, ReminderPolicy, ReminderRule, decide, due_at
 from ginbot.delivery.store import insert_ignore, utc
-from ginbot.delivery.targets import Target, recipient_condition
+from ginbot.delivery.targets import NOT_READY, Target, recipient_condition
 from ginbot.delivery.texts import render_reminder
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class PlanResult:
     skipped_keys: list[str] = field(default_factory=list)
     latest_skipped_due: datetime | None = None  # the most recent moment among the skipped reminders
     fanned_out: list[int] = field(default_factory=list)
+    checkins: CheckinResult | None = None
 
 
 @dataclass(frozen=True)
@@ -135,8 +137,9 @@ async def plan_reminders(
                 "kind": "reminder",
                 "dedupe_key": _key(d, language),
                 "text": text,
-                "target_kind": "agency",
-                "target_value": d.agency.id,
+                # An install reminder skips people who already said v9 works for them (notready:agency:ID).
+                "target_kind": NOT_READY if d.rule.kind == "install" else "agency",
+                "target_value": f"agency:{d.agency.id}" if d.rule.kind == "install" else d.agency.id,
                 "channel": None,
                 "language": language,
                 "send_at": utc(d.due),
@@ -169,12 +172,22 @@ async def plan_reminders(
     return result
 
 
-async def plan_once(db: Database, policy: ReminderPolicy | None, now: datetime, grace_s: float) -> PlanResult:
-    """One planner pass: new reminders, then fan-out of every due broadcast (each chunk its own commit)."""
+async def plan_once(
+    db: Database,
+    policy: ReminderPolicy | None,
+    now: datetime,
+    grace_s: float,
+    checkins: tuple[CheckinPolicy, CheckinMessage] | None = None,
+) -> PlanResult:
+    """One planner pass: new reminders, check-ins, then fan-out of every due broadcast (each chunk its own
+    commit)."""
     result = PlanResult()
     if policy is not None:
         async with db.session() as session:
             result = await plan_reminders(session, policy, now, grace_s)
+    if checkins is not None:
+        async with db.session() as session:
+            result.checkins = await plan_checkins(session, checkins[0], checkins[1], now)
     async with db.session() as session:
         due = await due_broadcast_ids(session, now)
     for broadcast_id in due:

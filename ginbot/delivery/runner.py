@@ -13,13 +13,22 @@ from sqlalchemy import func, select
 from ginbot.backoff import Backoff
 from ginbot.channels.registry import PushTransport
 from ginbot.core.clock import Clock
+from ginbot.core.content import Content
 from ginbot.core.messages import Channel
 from ginbot.db.models import OutboxRow
 from ginbot.db.session import Database
+from ginbot.delivery.checkins import CheckinMessage
 from ginbot.delivery.planner import PlanResult, plan_once
-from ginbot.delivery.policy import PolicyError, ReminderPolicy, load_policy
+from ginbot.delivery.policy import (
+    CheckinPolicy,
+    PolicyError,
+    ReminderPolicy,
+    load_checkin_policy,
+    load_policy,
+)
 from ginbot.delivery.sender import Sender, SenderConfig
 from ginbot.delivery.transports import close_transports, open_transports
+from ginbot.errors import DataFileError
 from ginbot.observability import metrics
 from ginbot.settings import Settings
 
@@ -104,6 +113,7 @@ class DeliveryRunner:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._policy: ReminderPolicy | None = None
+        self._checkins: tuple[CheckinPolicy, CheckinMessage] | None = None
         self.sender: Sender | None = None
 
     async def start(self) -> None:
@@ -157,8 +167,26 @@ class DeliveryRunner:
             log.error("reminder policy not reloaded: %s", exc)
         return self._policy
 
+    def _load_checkins(self) -> tuple[CheckinPolicy, CheckinMessage] | None:
+        # Like the reminders: re-read every pass (staff edits apply at once), a broken file keeps the last
+        # good one, a missing one turns check-ins off.
+        try:
+            policy = load_checkin_policy(self.settings.checkins_path)
+            content = Content.load(self.settings.data_dir / "answers.yml")
+            self._checkins = (policy, CheckinMessage(content.text("checkin"), content.buttons("checkin")))
+        except FileNotFoundError:
+            log.warning("no check-in policy at %s: check-ins are off", self.settings.checkins_path)
+            self._checkins = None
+        except (DataFileError, ValueError) as exc:
+            log.error("check-in policy not reloaded: %s", exc)
+        return self._checkins
+
     async def plan_once(self) -> None:
-        result = await plan_once(self.db, self._load_policy(), self.now(), self.settings.reminder_grace_s)
+        result = await plan_once(
+            self.db, self._load_policy(), self.now(), self.settings.reminder_grace_s, self._load_checkins()
+        )
+        if result.checkins is not None and result.checkins.queued:
+            log.info("planner: %d check-ins queued", result.checkins.queued)
         if result.reminders_created:
             log.info("planner: %d reminders queued", result.reminders_created)
         if result.reminders_skipped:

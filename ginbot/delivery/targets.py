@@ -1,15 +1,20 @@
-"""Who a broadcast reaches: parse ``all | cohort:N | agency:ID``, check it against the database, and select
-its recipients as a SQL condition so counting and fan-out run in the database, never in memory."""
+"""Who a broadcast reaches: parse ``all | cohort:N | agency:ID | notready:cohort:N | notready:agency:ID``,
+check it against the database, and select its recipients as a SQL condition so counting and fan-out run in
+the database, never in memory.
+
+``notready:…`` is the cohort's or agency's subscribers not confirmed ready: everyone whose latest readiness
+answer is not "ready" (a problem, not installed, or no answer yet). Install reminders use it too.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.channels.registry import REGISTRY
-from ginbot.db.models import Agency, ChatUser, Cohort
+from ginbot.db.models import Agency, ChatUser, Cohort, Readiness
 
 
 def push_channels() -> tuple[str, ...]:
@@ -21,21 +26,32 @@ def push_channels() -> tuple[str, ...]:
 PUSH_CHANNELS = push_channels()
 
 
+NOT_READY = "notready"
+
+
 class TargetError(ValueError):
     """The target is malformed or names no known cohort/agency; the message is meant for staff."""
 
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # all | cohort | agency
+    kind: str  # all | cohort | agency | notready (value "cohort:N" or "agency:ID")
     value: str | None = None
+
+    def inner(self) -> Target:
+        """The cohort or agency a ``notready`` target narrows (itself for the other kinds)."""
+        if self.kind != NOT_READY:
+            return self
+        kind, _, value = (self.value or "").partition(":")
+        return Target(kind, value)
 
     def __str__(self) -> str:
         return self.kind if self.value is None else f"{self.kind}:{self.value}"
 
 
 def parse_target(spec: str) -> Target:
-    """``all``, ``cohort:2`` or ``agency:rd`` (case and spaces forgiven)."""
+    """``all``, ``cohort:2``, ``agency:rd``, ``notready:cohort:1`` or ``notready:agency:rd`` (case and
+    spaces forgiven)."""
     spec = spec.strip()
     if spec.lower() == "all":
         return Target("all")
@@ -45,7 +61,18 @@ def parse_target(spec: str) -> Target:
         return Target("cohort", str(int(value)))
     if sep and kind == "agency" and value:
         return Target("agency", value.lower())
-    raise TargetError(f"unknown target {spec!r}: use all, cohort:N or agency:ID")
+    if sep and kind == NOT_READY:
+        inner_kind = value.partition(":")[0]
+        if inner_kind.strip().lower() in ("cohort", "agency"):
+            try:
+                inner = parse_target(value)
+            except TargetError:
+                pass
+            else:
+                return Target(NOT_READY, str(inner))
+    raise TargetError(
+        f"unknown target {spec!r}: use all, cohort:N, agency:ID, notready:cohort:N or notready:agency:ID"
+    )
 
 
 def parse_channel(channel: str | None) -> str | None:
@@ -58,6 +85,7 @@ def parse_channel(channel: str | None) -> str | None:
 
 async def check_target(session: AsyncSession, target: Target) -> None:
     """Raise TargetError when the cohort or agency does not exist."""
+    target = target.inner()
     if target.kind == "cohort":
         if await session.get(Cohort, int(target.value or 0)) is None:
             known = (await session.scalars(select(Cohort.number).order_by(Cohort.number))).all()
@@ -83,6 +111,9 @@ def recipient_condition(
         parts.append(ChatUser.language == "en")
     elif language is not None:
         parts.append(or_(ChatUser.language.is_(None), ChatUser.language != "en"))
+    if target.kind == NOT_READY:
+        parts.append(not_ready())
+        target = target.inner()
     if target.kind == "cohort":
         parts.append(ChatUser.agency_id.in_(select(Agency.id).where(Agency.cohort == int(target.value or 0))))
     elif target.kind == "agency":
@@ -99,3 +130,8 @@ async def count_by_channel(session: AsyncSession, target: Target, channel: str |
         .group_by(ChatUser.channel)
     )
     return {c: int(n) for c, n in rows.all()}
+
+
+def not_ready() -> ColumnElement[bool]:
+    """Not confirmed ready: no readiness answer, or one other than "ready"."""
+    return ~exists().where(Readiness.user_id == ChatUser.id, Readiness.status == "ready")
