@@ -105,7 +105,8 @@ async def test_late_reminder_inside_grace_is_sent_outside_is_skipped(campaign: D
             .select_from(Broadcast)
             .where(
                 Broadcast.dedupe_key.like("reminder:last-v8-3d:%"),
-                Broadcast.target_value.in_(cohorts[3]),
+                # An install reminder targets notready:agency:ID (it skips people who said v9 works).
+                Broadcast.target_value.in_([f"agency:{a}" for a in cohorts[3]]),
                 Broadcast.status == "skipped",
             )
         )

@@ -119,6 +119,7 @@ async def test_a_cohort_1_broadcast_reaches_line_and_telegram(
         GINBOT_PLANNER_INTERVAL_S="0.2",
         GINBOT_SENDER_IDLE_POLL_S="0.1",
         GINBOT_REMINDERS_FILE=str(ROOT / "no-reminders-in-this-test.yml"),
+        GINBOT_CHECKINS_FILE=str(ROOT / "no-check-ins-in-this-test.yml"),  # 3 July: cohort 1's are due
     )
     text = "แจ้งกลุ่ม 1: ทดสอบระบบ v9 <คืนนี้> 20:00 น.\nขอบคุณครับ"
     async with TestServer(create_app(settings, db=seeded_sqlite, bot=RecordingBot())) as server:  # type: ignore[arg-type]
