@@ -121,3 +121,29 @@ async def history(session: AsyncSession, user_ids: Sequence[int]) -> Sequence[Hi
         out.extend(HistoryEntry(u, s, _utc(at)) for u, s, at in rows.all())
     out.sort(key=lambda e: e.at)
     return out
+
+
+@dataclass(frozen=True)
+class PersonStatus:
+    """One subscriber of an agency as staff see them: no names, only the channel and their answer."""
+
+    user_id: int
+    channel: str
+    status: str | None
+    source: str | None
+    reported_at: datetime | None
+
+
+async def agency_people(session: AsyncSession, agency_id: str) -> Sequence[PersonStatus]:
+    rows = await session.execute(
+        select(ChatUser.id, ChatUser.channel, Readiness.status, Readiness.source, Readiness.reported_at)
+        .outerjoin(Readiness, Readiness.user_id == ChatUser.id)
+        .where(subscriber_condition(), ChatUser.agency_id == agency_id)
+        .order_by(ChatUser.id)
+    )
+    return [PersonStatus(u, c, s, src, _utc(at) if at else None) for u, c, s, src, at in rows.all()]
+
+
+async def subscriber_agency(session: AsyncSession, user_id: int) -> str | None:
+    """The agency of a subscriber (None: not a subscriber), for staff recording a status by hand."""
+    return await session.scalar(select(ChatUser.agency_id).where(ChatUser.id == user_id, subscriber_condition()))

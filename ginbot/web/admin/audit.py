@@ -25,6 +25,7 @@ KNOWLEDGE_RELOADED = "knowledge_reloaded"
 KNOWLEDGE_RELOAD_FAILED = "knowledge_reload_failed"
 KNOWLEDGE_PHRASINGS_ADDED = "knowledge_phrasings_added"
 KNOWLEDGE_TOPIC_CREATED = "knowledge_topic_created"
+READINESS_SET = "readiness_set"
 
 # What the audit page calls each action.
 LABELS_TH = {
@@ -42,6 +43,7 @@ LABELS_TH = {
     KNOWLEDGE_RELOAD_FAILED: "โหลดความรู้ใหม่ไม่สำเร็จ",
     KNOWLEDGE_PHRASINGS_ADDED: "เพิ่มคำถามให้หัวข้อความรู้",
     KNOWLEDGE_TOPIC_CREATED: "สร้างหัวข้อความรู้",
+    READINESS_SET: "บันทึกความพร้อม v9 แทนผู้ใช้",
 }
 
 

@@ -27,8 +27,9 @@ STATUS_TH = {
     "fanned_out": "กำลังส่ง",
     "skipped": "ข้าม (เลยเวลาส่ง)",
     "cancelled": "ยกเลิกแล้ว",
+    "open": "สอบถามอยู่ (ส่งให้ผู้ที่ถึงรอบเพิ่มเรื่อย ๆ)",
 }
-KIND_TH = {"announcement": "ประกาศ", "reminder": "แจ้งเตือนอัตโนมัติ"}
+KIND_TH = {"announcement": "ประกาศ", "reminder": "แจ้งเตือนอัตโนมัติ", "checkin": "สอบถามความพร้อม v9"}
 # The confirm step stores a broadcast once per preview: a double click or a re-sent form finds this key.
 DEDUPE_PREFIX = "admin:"
 
@@ -96,7 +97,8 @@ async def list_page(request: web.Request) -> web.StreamResponse:
 
 async def compose(request: web.Request) -> web.StreamResponse:
     """GET: an empty composer. POST (the preview's "แก้ไข" button): the composer refilled."""
-    form = forms.BroadcastForm.from_post(await request.post()) if request.method == "POST" else forms.BroadcastForm()
+    # GET with a query: prefilled (the readiness page's "nudge those not ready" buttons).
+    form = forms.BroadcastForm.from_post(await request.post() if request.method == "POST" else request.query)
     return await _composer(request, form)
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ginbot.channels.registry import REGISTRY
-from ginbot.delivery.targets import Target, push_channels
+from ginbot.delivery.targets import NOT_READY, Target, push_channels
 from ginbot.delivery.texts import MAX_TEXT_CHARS, text_problem
 from ginbot.web.admin.thai_time import parse_thai_datetime
 
@@ -42,6 +42,7 @@ class BroadcastForm:
     when: str = "now"
     send_at: str = ""  # Bangkok time as typed: "6 ก.ค. 2563 09:00" (ginbot.web.admin.thai_time)
     nonce: str = ""  # set by the preview step; the confirm step stores the broadcast once per nonce
+    notready: str = ""  # "1": only those of the cohort / agency not confirmed ready (notready:… target)
 
     @classmethod
     def from_post(cls, data: Mapping[str, object]) -> BroadcastForm:
@@ -60,6 +61,7 @@ class BroadcastForm:
             when=value("when", "now").strip(),
             send_at=value("send_at").strip(),
             nonce=value("nonce").strip()[:64],
+            notready="1" if value("notready").strip() in ("1", "on", "true") else "",
         )
 
     def fields(self) -> dict[str, str]:
@@ -147,6 +149,11 @@ def check(
             target = Target("agency", agency.id)
     else:
         errors["target_kind"] = "เลือกผู้รับ"
+    if form.notready and target is not None:
+        if target.kind == "all":
+            errors["notready"] = "เลือกกลุ่มหรือหน่วยงานก่อน เพื่อส่งเฉพาะผู้ที่ยังไม่พร้อม"
+        else:
+            target = Target(NOT_READY, str(target))
     channel = form.channel or None
     if channel is not None and channel not in push_channels():
         errors["channel"] = "ช่องทางไม่ถูกต้อง"
@@ -172,6 +179,8 @@ def check(
 
 
 def describe_target(target: Target, agency_names: Mapping[str, str]) -> str:
+    if target.kind == NOT_READY:
+        return "ผู้ที่ยังไม่ยืนยันว่าใช้ v9 ได้ ใน" + describe_target(target.inner(), agency_names)
     if target.kind == "all":
         return "ทุกคนที่รับการแจ้งเตือน"
     if target.kind == "cohort":

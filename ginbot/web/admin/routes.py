@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ginbot.web.admin import agencies, auth, broadcasts, dashboard, knowledge, unanswered
+from ginbot.web.admin import agencies, auth, broadcasts, dashboard, knowledge, readiness, unanswered
 
 
 def add_routes(app: web.Application) -> None:
@@ -33,5 +33,9 @@ def add_routes(app: web.Application) -> None:
 
     r.add_get("/admin/agencies", agencies.page, name="admin_agencies")
     r.add_post("/admin/agencies/import", agencies.upload, name="admin_import")
+
+    r.add_get("/admin/readiness", readiness.page, name="admin_readiness")
+    r.add_get("/admin/readiness.csv", readiness.csv_export, name="admin_readiness_csv")
+    r.add_post("/admin/readiness/status", readiness.set_status, name="admin_readiness_status")
 
     r.add_get("/admin/audit", dashboard.audit_page, name="admin_audit")

@@ -20,6 +20,7 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 MENU: tuple[tuple[str, str, str], ...] = (
     ("dashboard", "/admin", "ภาพรวม"),
     ("broadcasts", "/admin/broadcasts", "ประกาศ"),
+    ("readiness", "/admin/readiness", "ความพร้อม v9"),
     ("unanswered", "/admin/unanswered", "คำถามที่ตอบไม่ได้"),
     ("agencies", "/admin/agencies", "หน่วยงานและกลุ่ม"),
     ("audit", "/admin/audit", "บันทึกการใช้งาน"),

@@ -11,15 +11,17 @@
     const when = form.querySelector("input[name=when]:checked")?.value;
     form.querySelectorAll(".only-cohort").forEach((el) => { el.hidden = kind !== "cohort"; });
     form.querySelectorAll(".only-agency").forEach((el) => { el.hidden = kind !== "agency"; });
+    form.querySelectorAll(".only-narrowed").forEach((el) => { el.hidden = kind !== "cohort" && kind !== "agency"; });
     form.querySelectorAll(".only-later").forEach((el) => { el.hidden = when !== "later"; });
   };
   let timer = null;
   let asked = 0;
   const count = () => {
     const query = new URLSearchParams();
-    for (const name of ["target_kind", "cohort", "agency", "channel"]) {
+    for (const name of ["target_kind", "cohort", "agency", "channel", "notready"]) {
       const field = form.elements.namedItem(name);
-      if (field) query.set(name, field.value);
+      if (field && field.type === "checkbox") query.set(name, field.checked ? field.value : "");
+      else if (field) query.set(name, field.value);
     }
     const mine = ++asked;
     fetch(form.dataset.countUrl + "?" + query, { credentials: "same-origin" })
