@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +71,28 @@ def test_answers_by_button_and_free_text_update_the_counts(capsys: pytest.Captur
 def test_an_unknown_cohort_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["readiness", "--cohort", "9"]) == 2
     assert "no cohort 9" in capsys.readouterr().err
+
+
+def test_broadcast_to_notready_cohort_from_the_cli(
+    seeded_env: Path,  # noqa: F811  (the fixture, for its folder)
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import asyncio
+
+    from ginbot.db.session import Database
+    from tests.delivery.conftest import Person, add_people
+
+    async def people() -> None:
+        db = Database(f"sqlite+aiosqlite:///{seeded_env / 'cli.db'}")
+        try:
+            await add_people(db, [Person("line", "U1", "tmd"), Person("telegram", "2", "tmd"), Person("line", "U3", "rd")])
+        finally:
+            await db.close()
+
+    asyncio.run(people())
+    assert main(["ask", "--user", "x", "ผมอยู่กรมอุตุนิยมวิทยา"]) == 0  # a console subscriber: never pushed to
+    capsys.readouterr()
+    assert main(["broadcast", "--to", "notready:cohort:1", "--dry-run", "กรุณาติดตั้ง v9"]) == 0
+    assert "recipients: 2 (line 1, telegram 1)" in capsys.readouterr().out
+    assert main(["broadcast", "--to", "notready:cohort:x", "ข้อความ"]) == 2
+    assert "notready:cohort:N" in capsys.readouterr().err
