@@ -41,7 +41,7 @@ async def test_cohort_page_counts_and_puts_agencies_nobody_ready_first(admin: Ad
     rows = html.split('<table id="agencies">')[1]
     assert rows.index('data-agency="dga"') < rows.index('data-agency="tmd"')  # nobody ready first
     assert 'class="nobody-ready" data-agency="dga"' in rows and 'class="has-ready" data-agency="tmd"' in rows
-    assert '<svg class="chart"' in html and 'data-series="ready"' in html
+    assert '<svg class="readiness-chart"' in html and 'data-series="ready"' in html
     assert "/admin/broadcasts/new?target_kind=cohort&amp;cohort=1&amp;notready=1" in html
 
 

@@ -43,7 +43,7 @@ async def test_readiness_page_in_a_browser(seeded_sqlite: Database, browser: Any
         assert await agencies.last.get_attribute("data-agency") == "tmd"
         chart = page.get_by_role("img", name="สถานะความพร้อมของกลุ่มที่ 1 รายวัน")
         await chart.wait_for()
-        assert await page.locator("svg.chart rect[data-series=ready]").count() >= 1
+        assert await page.locator("svg.readiness-chart rect[data-series=ready]").count() >= 1
 
         await page.locator("#agencies tr[data-agency=tmd] a").click()
         await page.locator("#agency [data-field=ready]", has_text="1").wait_for()
