@@ -61,7 +61,11 @@ async def last_checkin_at(session: AsyncSession, user_id: int) -> datetime | Non
     Through the check-in broadcasts (a few per cohort), so each probe is one lookup in the outbox's
     (broadcast_id, user_id) unique index rather than a scan of a person's whole outbox history.
     """
-    checkins = select(Broadcast.id).where(Broadcast.kind == CHECKIN_KIND).scalar_subquery()
+    # Two small queries: with the ids as literals each probe is an index lookup, where an IN (SELECT …) let
+    # PostgreSQL scan the outbox (it has no index on user_id alone).
+    checkins = list((await session.scalars(select(Broadcast.id).where(Broadcast.kind == CHECKIN_KIND))).all())
+    if not checkins:
+        return None
     at = await session.scalar(
         select(func.max(OutboxRow.created_at)).where(
             OutboxRow.broadcast_id.in_(checkins), OutboxRow.user_id == user_id

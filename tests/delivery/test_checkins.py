@@ -180,3 +180,17 @@ async def test_nothing_after_the_campaign_closes(campaign: Database) -> None:
         statuses = (await session.execute(select(Broadcast.dedupe_key, Broadcast.status))).all()
     assert dict(statuses)["checkin:day0:1:2020-07-01"] == "fanned_out"
     assert dict(statuses)["checkin:day0:2:2020-07-07"] == "open"
+
+
+async def test_each_person_is_nudged_on_their_own_answer_not_on_someone_elses_question(campaign: Database) -> None:
+    await two_cohorts(campaign)
+    await plan(campaign, bkk(7, 1, 9, 0))
+    await report(campaign, line_id(1), "not_installed", bkk(7, 1, 10, 0))
+    await report(campaign, telegram_id(2), "not_installed", bkk(7, 1, 11, 0))
+    # Someone else subscribes late and is asked after both answers: that must not count as asking them.
+    cohorts = await agencies_by_cohort(campaign)
+    await add_people(campaign, [Person("line", line_id(7), cohorts[1][2])])
+    assert await plan(campaign, bkk(7, 1, 15, 0)) == 1
+    assert await plan(campaign, bkk(7, 3, 9, 0)) == 2
+    got = await asked(campaign)
+    assert got[line_id(1)] == got[telegram_id(2)] == ["checkin:day0", "checkin:nudge"]
