@@ -100,9 +100,20 @@ def parse_policy(data: Any, source: str = "reminders.yml") -> ReminderPolicy:
     return ReminderPolicy(send_time, timezone, tuple(rules))
 
 
-def load_policy(path: Path) -> ReminderPolicy:
+def _read_yaml(path: Path) -> Any:
+    """The file's YAML; a syntax error is a PolicyError naming the file and line (the runner keeps the last
+    good policy on a PolicyError, where a bare YAMLError would fail the whole planner pass)."""
     with path.open(encoding="utf-8") as fh:
-        return parse_policy(yaml.safe_load(fh), source=str(path))
+        try:
+            return yaml.safe_load(fh)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark is not None else ""
+            raise PolicyError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+
+
+def load_policy(path: Path) -> ReminderPolicy:
+    return parse_policy(_read_yaml(path), source=str(path))
 
 
 def reminder_day(rule: ReminderRule, *, last_v8_date: date, migration_date: date) -> date:
@@ -188,8 +199,7 @@ def parse_checkin_policy(data: Any, source: str = "checkins.yml") -> CheckinPoli
 
 
 def load_checkin_policy(path: Path) -> CheckinPolicy:
-    with path.open(encoding="utf-8") as fh:
-        return parse_checkin_policy(yaml.safe_load(fh), source=str(path))
+    return parse_checkin_policy(_read_yaml(path), source=str(path))
 
 
 def checkin_due(policy: CheckinPolicy, round_: CheckinRound, migration_date: date) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -99,3 +100,14 @@ def test_reminder_kinds() -> None:
     assert parse_policy({"reminders": [rule]}).rules[0].kind == "notice"  # wave-1 files keep working
     with pytest.raises(PolicyError, match="kind must be one of"):
         parse_policy({"reminders": [{**rule, "kind": "urgent"}]})
+
+
+def test_a_yaml_typo_is_a_policy_error_naming_file_and_line(tmp_path: Path) -> None:
+    broken = tmp_path / "checkins.yml"
+    broken.write_text('send_time: "09:00"\nrounds: [oops\n', encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"checkins.yml: line \d+ not valid YAML"):
+        load_checkin_policy(broken)
+    reminders = tmp_path / "reminders.yml"
+    reminders.write_text("reminders:\n  - id: x\n   anchor: bad indent\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"reminders\.yml: line"):
+        load_policy(reminders)

@@ -168,4 +168,4 @@ async def test_people_who_write_in_english_get_the_english_reminder_once(campaig
     assert "stop reminders" in text and not any("\u0e01" <= ch <= "\u0e4e" for ch in text)
     for pid in (telegram_id(2), line_id(3), telegram_id(4)):
         assert "วันจันทร์ที่ 6 กรกฎาคม 2563" in by_person[pid][0]
-    assert english_copies == [rd_like]
+    assert english_copies == [f"agency:{rd_like}"]  # an install reminder: notready:agency:ID
