@@ -26,10 +26,28 @@ def readiness_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, 
     return data
 
 
-def test_answers_by_button_and_free_text_update_the_counts(capsys: pytest.CaptureFixture[str]) -> None:
-    for user in ("a", "b", "c", "d"):
-        ask(user, "ผมอยู่กรมอุตุนิยมวิทยา")  # cohort 1; telling the agency subscribes
-    ask("e", "ผมอยู่กรมสรรพากร")  # cohort 2
+def _subscribers(folder: Path, people: list[tuple[str, str]]) -> None:
+    """Console users who told ginbot their agency (each `ask` trains the NLU afresh: keep them few)."""
+    import asyncio
+
+    from ginbot.db.session import Database
+    from tests.delivery.conftest import Person, add_people
+
+    async def add() -> None:
+        db = Database(f"sqlite+aiosqlite:///{folder / 'cli.db'}")
+        try:
+            await add_people(db, [Person("console", user, agency) for user, agency in people])
+        finally:
+            await db.close()
+
+    asyncio.run(add())
+
+
+def test_answers_by_button_and_free_text_update_the_counts(
+    seeded_env: Path,  # noqa: F811  (the fixture, for its folder)
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _subscribers(seeded_env, [("a", "tmd"), ("b", "tmd"), ("c", "tmd"), ("d", "tmd"), ("e", "rd")])
     before = readiness_json(capsys, "--cohort", "1")
     assert before["cohorts"] == [
         {
