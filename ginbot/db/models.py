@@ -175,7 +175,7 @@ class Broadcast(Base):
     # A staff preview's confirmation token (Telegram button); cleared once confirmed.
     confirm_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     # Buttons under the text, [{"label": …, "text": …}] (the check-in's answers): LINE quick replies,
-    # a Telegram inline keyboard. None: text only. Migration 0009.
+    # a Telegram inline keyboard. None: text only. Migration 0011.
     quick_replies: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
 
 

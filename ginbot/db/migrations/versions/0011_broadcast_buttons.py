@@ -1,15 +1,15 @@
 """broadcast buttons: quick replies carried through the outbox (the check-in's three answers)
 
-Revision ID: 0009_broadcast_buttons
-Revises: 0008_readiness
+Revision ID: 0011_broadcast_buttons
+Revises: 0010_readiness
 Create Date: 2026-11-30 11:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_broadcast_buttons'
-down_revision = '0008_readiness'
+revision = '0011_broadcast_buttons'
+down_revision = '0010_readiness'
 branch_labels = None
 depends_on = None
 
