@@ -48,18 +48,22 @@ async def announce(
     send_at: datetime | None = None,
     created_by: str,
     dry_run: bool = False,
+    now: datetime | None = None,
 ) -> Announcement:
     """Validate, count, and (unless dry run) store a broadcast; the planner fans it out when due.
 
+    ``now`` is the scheduling clock's reading (runner.clock_for: GINBOT_TODAY pins the day), the same clock
+    the planner compares ``send_at`` with: a real-time stamp on a pinned demo day would never come due.
     Raises TargetError with a message for staff when the target, channel or text is wrong.
     """
     target, channel = parse_target(to), parse_channel(channel)
-    when = send_at or datetime.now(UTC)
+    now = now or datetime.now(UTC)
+    when = send_at or now
     if when.tzinfo is None:
         raise TargetError("--at needs a time zone, e.g. 2020-07-03T09:00+07:00")
     async with db.session() as session:
         new = NewBroadcast(text=text, target=target, channel=channel, send_at=when, created_by=created_by)
-        row = await create_broadcast(session, new)  # validates target and text
+        row = await create_broadcast(session, new, now=now)  # validates target and text
         by_channel = await count_by_channel(session, target, channel)
         if dry_run:
             await session.rollback()
@@ -141,7 +145,7 @@ class StaffBroadcasts:
                     send_at=self.now(),
                     created_by=f"telegram:{staff_id}",
                 )
-                row = await create_broadcast(session, new, status="draft", confirm_token=token)
+                row = await create_broadcast(session, new, status="draft", confirm_token=token, now=self.now())
                 by_channel = await count_by_channel(session, target, None)
                 row.recipient_count = sum(by_channel.values())
         except TargetError as exc:

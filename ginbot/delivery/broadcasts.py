@@ -37,9 +37,17 @@ class NewBroadcast:
 
 
 async def create_broadcast(
-    session: AsyncSession, new: NewBroadcast, *, status: str = "scheduled", confirm_token: str | None = None
+    session: AsyncSession,
+    new: NewBroadcast,
+    *,
+    status: str = "scheduled",
+    confirm_token: str | None = None,
+    now: datetime | None = None,
 ) -> Broadcast:
-    """Validate and store a broadcast (TargetError for a bad target or text). Rows come later, by fan-out."""
+    """Validate and store a broadcast (TargetError for a bad target or text). Rows come later, by fan-out.
+
+    ``now`` is the scheduling clock's reading (GINBOT_TODAY pins its day): the draft expiry compares with it.
+    """
     problem = text_problem(new.text)
     if problem:
         raise TargetError(problem)
@@ -54,7 +62,7 @@ async def create_broadcast(
         send_at=utc(new.send_at),
         expires_at=utc(new.expires_at) if new.expires_at else None,
         created_by=new.created_by,
-        created_at=utcnow(),
+        created_at=utc(now) if now is not None else utcnow(),
         status=status,
         fanout_cursor=0,
         confirm_token=confirm_token,

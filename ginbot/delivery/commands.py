@@ -44,6 +44,7 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
     from ginbot.db.session import Database
     from ginbot.delivery.announce import announce
     from ginbot.delivery.broadcasts import report
+    from ginbot.delivery.runner import clock_for
     from ginbot.delivery.targets import TargetError
 
     if args.status is None and (not args.to or not args.text):
@@ -81,6 +82,7 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
                 send_at=when,
                 created_by="cli",
                 dry_run=args.dry_run,
+                now=clock_for(settings)(),
             )
         except TargetError as exc:
             print(f"ginbot broadcast: {exc}", file=sys.stderr)

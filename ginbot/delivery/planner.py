@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.db import queries
-from ginbot.db.models import Agency, Broadcast, ChatUser, Cohort, utcnow
+from ginbot.db.models import Agency, Broadcast, ChatUser, Cohort
 from ginbot.db.session import Database
 from ginbot.delivery.broadcasts import due_broadcast_ids, fan_out
 from ginbot.delivery.checkins import CheckinMessage, CheckinResult, plan_checkins
@@ -145,7 +145,7 @@ async def plan_reminders(
                 "send_at": utc(d.due),
                 "expires_at": utc(d.due + timedelta(seconds=grace_s)),
                 "created_by": PLANNER,
-                "created_at": utcnow(),
+                "created_at": utc(now),
                 "status": "scheduled" if send else "skipped",
                 "fanout_cursor": 0,
                 "recipient_count": None if send else audiences[language].get(d.agency.id, 0),

@@ -77,14 +77,14 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     """Reminder planner + outbox sender in the background (unless GINBOT_RUN_SENDER=false), and the Telegram
     staff /broadcast command. A batch being sent at shutdown is finished before the app stops."""
     from ginbot.delivery.announce import StaffBroadcasts
-    from ginbot.delivery.runner import DeliveryRunner, report_outbox_depth
+    from ginbot.delivery.runner import DeliveryRunner, clock_for, report_outbox_depth
     from ginbot.observability import metrics
 
     settings, db = app[SETTINGS_KEY], app[DB_KEY]
     report_outbox_depth(db)
     telegram = app[CHANNELS_KEY].telegram
     if telegram is not None and settings.telegram_staff_ids:
-        telegram.staff = StaffBroadcasts(db, settings.telegram_staff_ids)
+        telegram.staff = StaffBroadcasts(db, settings.telegram_staff_ids, now=clock_for(settings))
     runner = DeliveryRunner(settings, db) if settings.run_sender else None
     if runner is not None:
         await runner.start()

@@ -163,7 +163,7 @@ async def confirm(request: web.Request) -> web.StreamResponse:
     )  # fmt: skip
     try:
         async with db.session() as session:
-            row = await create_broadcast(session, new)
+            row = await create_broadcast(session, new, now=context.clock(request).now())
             by_channel = await count_by_channel(session, checked.target, checked.channel)
             row.recipient_count = sum(by_channel.values())
             details = {
