@@ -135,17 +135,23 @@ def follow_up(u: Understood, ctx: Context | None, names: Sequence[str] = ()) -> 
             intent = ctx.intent
             if intent == "cohort_agencies" and u.cohort is None:
                 intent = "which_cohort"  # "กลุ่ม 2 มีใครบ้าง" … "แล้วกรมศุลกากรล่ะ": which cohort is it in
-            return replace(u, intent=intent)
+            return _carried(u, intent)
     if ctx.intent in ABOUT_COHORT and u.intent == "cohort_agencies" and u.cohort is not None:
         # "แล้วกลุ่ม 3 ล่ะ" after "กลุ่ม 2 ย้ายวันไหน" asks for cohort 3's date, not its member list.
         if ctx.intent in DATED and FOLLOW_UP.search(u.text) and is_short(u.text):
-            return replace(u, intent=ctx.intent)
+            return _carried(u, ctx.intent)
     if ctx.intent in ABOUT_PLATFORM and u.platform and u.intent != "install_v9":
         # "แล้ว mac ล่ะ", but not "ถอน v8 บน mac ยังไง": that asks something else about a Mac.
         unsure = u.intent == "fallback" or u.confidence < UNSURE
         if unsure and (FOLLOW_UP.search(u.text) or is_short(u.text)):
-            return replace(u, intent=ctx.intent)
+            return _carried(u, ctx.intent)
     return u
+
+
+def _carried(u: Understood, intent: str) -> Understood:
+    # The previous question, asked again: a knowledge topic the retrieval matched on these few words
+    # ("แล้ว mac ล่ะ" is close to the Mac topics) is not what the person asked.
+    return replace(u, intent=intent, topic=None)
 
 
 def subject_agency(u: Understood, ctx: Context | None) -> str | None:

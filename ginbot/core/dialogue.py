@@ -184,13 +184,17 @@ class Bot:
         if turn.user_deleted:  # their state row is gone with them
             return outcome, self._entry(turn, text, outcome, now)
         about = turn.about
-        after = context.after_answer(previous, None if outcome.keeps_topic else outcome.intent, now,
+        # A knowledge topic's answer changes the subject like any other kind of question.
+        asked_as = "topic" if outcome.topic is not None else outcome.intent
+        after = context.after_answer(previous, None if outcome.keeps_topic else asked_as, now,
                                      agency=about.agency, cohort=about.cohort, platform=about.platform,
                                      not_mine=turn.not_mine)  # fmt: skip
         # A new dict, not an in-place update: the JSON column only notices reassignment.
         state.context = {**feedback.kept(state.context), **(after.to_json() if after else {})}
         outcome.rateable = (
-            outcome.answered and not outcome.ask_back and self.intents.rateable(outcome.intent)
+            outcome.answered
+            and not outcome.ask_back
+            and (outcome.topic is not None or self.intents.rateable(outcome.intent))
         )
         if outcome.rateable:
             outcome.replies = feedback.with_rating_buttons(outcome.replies, content.buttons("rate"))

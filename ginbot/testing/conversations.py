@@ -10,6 +10,7 @@ Format (``intents/conversations/*.yml``; see the README there)::
           - user: กรมสรรพากรย้ายวันไหน
             expect: ["กรมสรรพากร", "7 กรกฎาคม 2563"]   # every snippet must be in the replies
             intent: migration_date                       # optional: what the turn was answered as
+            topic: share_screen                          # optional: the knowledge topic that answered
           - user: แล้ว v8 ใช้ได้ถึงวันไหน
             expect: "6 กรกฎาคม 2563"
             reject: ["หน่วยงานของท่านคือหน่วยงานใด"]     # optional: must not appear
@@ -43,7 +44,7 @@ from ginbot.settings import Settings
 TURN_GAP = timedelta(seconds=20)
 START_TIME = time(10, 0)
 EVENTS = {"follow": Kind.FOLLOW, "unfollow": Kind.UNFOLLOW}
-TURN_KEYS = {"user", "event", "expect", "reject", "buttons", "intent", "after_minutes"}
+TURN_KEYS = {"user", "event", "expect", "reject", "buttons", "intent", "topic", "after_minutes"}
 
 
 class DialogueFileError(DataFileError):
@@ -59,6 +60,7 @@ class Step:
     reject: tuple[str, ...] = ()
     buttons: tuple[str, ...] = ()
     intent: str | None = None
+    topic: str | None = None
     after: timedelta = timedelta(0)
 
 
@@ -82,6 +84,7 @@ class Failure:
     actual: str
     buttons: tuple[str, ...]
     intent: str | None
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ class DialogueResult:
         said = f.step.text if f.step.kind == Kind.TEXT else f"({f.step.kind.value})"
         lines = [f"FAIL  {d.label}", f"  turn {f.step.number}: {said}"]
         lines += [f"  - {p}" for p in f.problems]
-        lines.append(f"  answered as: {f.intent}")
+        lines.append(f"  answered as: {f.intent}" + (f" (topic {f.topic})" if f.topic else ""))
         lines.append("  actual reply:")
         lines += [f"    | {line}" for line in (f.actual or "(no reply)").splitlines()]
         if f.buttons:
@@ -155,9 +158,11 @@ def _step(raw: Any, number: int, where: str) -> Step:
     minutes = raw.get("after_minutes", 0)
     if not isinstance(minutes, int | float) or minutes < 0:
         raise DialogueFileError(f"{where}: 'after_minutes' must be a number of minutes")
-    intent = raw.get("intent")
+    intent, topic = raw.get("intent"), raw.get("topic")
     if intent is not None and not isinstance(intent, str):
         raise DialogueFileError(f"{where}: 'intent' must be an intent id")
+    if topic is not None and not isinstance(topic, str):
+        raise DialogueFileError(f"{where}: 'topic' must be a knowledge topic id")
     return Step(
         number=number,
         text=str(text) if text is not None else "",
@@ -166,6 +171,7 @@ def _step(raw: Any, number: int, where: str) -> Step:
         reject=_texts(raw.get("reject"), where),
         buttons=_texts(raw.get("buttons"), where),
         intent=intent,
+        topic=topic,
         after=timedelta(minutes=float(minutes)),
     )
 
@@ -224,7 +230,7 @@ class _LastOutcome:
             self.outcome = outcome
 
 
-def _check(step: Step, replies: Sequence[Reply], intent: str | None) -> Failure | None:
+def _check(step: Step, replies: Sequence[Reply], intent: str | None, topic: str | None) -> Failure | None:
     # The plain form every channel can show (link and phone buttons spelled out), and every button's label.
     actual = "\n".join(r.plain() for r in replies)
     buttons = tuple(q.label for r in replies for q in r.quick_replies) + tuple(b.label for r in replies for b in r.actions)
@@ -233,7 +239,9 @@ def _check(step: Step, replies: Sequence[Reply], intent: str | None) -> Failure 
     problems += [f"expected button: [{b}]" for b in step.buttons if b not in buttons]
     if step.intent is not None and intent != step.intent:
         problems.append(f"expected to be answered as {step.intent}, was {intent}")
-    return Failure(step, tuple(problems), actual, buttons, intent) if problems else None
+    if step.topic is not None and topic != step.topic:
+        problems.append(f"expected the knowledge topic {step.topic}, was {topic}")
+    return Failure(step, tuple(problems), actual, buttons, intent, topic) if problems else None
 
 
 async def run_dialogue(bot: Bot, dialogue: Dialogue, user_id: str) -> DialogueResult:
@@ -248,8 +256,10 @@ async def run_dialogue(bot: Bot, dialogue: Dialogue, user_id: str) -> DialogueRe
             clock.advance(step.after + TURN_GAP)
             watch.outcome = None
             replies = await bot.handle(IncomingMessage(dialogue.channel, user_id, step.text, kind=step.kind))
-            intent = watch.outcome.intent if watch.outcome is not None else None
-            failure = _check(step, replies, intent)
+            outcome = watch.outcome
+            intent = outcome.intent if outcome is not None else None
+            topic = outcome.topic if outcome is not None else None
+            failure = _check(step, replies, intent, topic)
             if failure is not None:
                 return DialogueResult(dialogue, failure)
     finally:

@@ -116,3 +116,11 @@ async def test_yes_saves_the_agency_asked_about(chat: Chat, seeded_sqlite: Datab
 def test_a_message_that_only_names_another_agency(text: str, alone: bool) -> None:
     names = ["กรมศุลกากร", "The Customs Department", "Customs Department", "ศุลกากร", "customs"]
     assert context.only_names(text, names) is alone
+
+
+def test_a_carried_question_drops_the_topic_the_few_words_matched() -> None:
+    from ginbot.core.understanding import TopicAnswer
+
+    said = _u("แล้ว mac ล่ะ", "fallback", platform="macos", topic=TopicAnswer("share_screen", "แชร์หน้าจอ", "…"))
+    meant = context.follow_up(said, Context("install_v9", NOW, platform="windows"))
+    assert meant.intent == "install_v9" and meant.topic is None

@@ -115,3 +115,18 @@ async def test_a_person_rates_only_their_own_answers(seeded_sqlite: Database, bo
     await Chat(bot, user="A").say("ขอลิงก์โหลด v9")
     await bot.handle(IncomingMessage("line", "B", "👎"))
     assert [r.rating for r in await _rows(seeded_sqlite)] == [None]
+
+
+async def test_a_knowledge_topic_answer_is_rated_and_counted_per_topic(seeded: Database, bot_on) -> None:  # type: ignore[no-untyped-def]
+    from ginbot.web.admin import stats
+
+    chat = Chat(bot_on(seeded))
+    answer = await chat.say("แชร์หน้าจอยังไงคะ")
+    assert answer.startswith("แชร์หน้าจอ") and chat.buttons[-2:] == RATE
+    await chat.say("👎 ไม่ตรงคำถาม")
+    (row,) = await _rows(seeded)
+    assert (row.topic, row.rating) == ("share_screen", -1)
+    async with seeded.session() as s:
+        by_intent, by_topic = await stats.ratings(s)
+    assert [(r.key, r.up, r.down) for r in by_topic] == [("share_screen", 0, 1)]
+    assert by_intent == []  # a topic's rating is not counted again under the classifier's intent

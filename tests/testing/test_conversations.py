@@ -32,6 +32,8 @@ def test_the_suite_is_big_enough_and_covers_every_intent() -> None:
     assert len(DIALOGUES) >= 30
     asserted = {s.intent for d in DIALOGUES for s in d.steps if s.intent}
     assert set(INTENTS.ids) <= asserted, sorted(set(INTENTS.ids) - asserted)
+    topics = {s.topic for d in DIALOGUES for s in d.steps if s.topic}
+    assert len(topics) >= 12, sorted(topics)
 
 
 @pytest.mark.parametrize("dialogue", DIALOGUES, ids=[d.label for d in DIALOGUES])

@@ -12,6 +12,7 @@ from ginbot.core.intents import INTENTS
 from ginbot.db import queries
 from ginbot.delivery.broadcasts import recent_reports
 from ginbot.delivery.policy import PolicyError, load_policy
+from ginbot.nlu.topics import TopicSet
 from ginbot.web.admin import audit, context, stats, views
 from ginbot.web.admin.broadcasts import report_view
 
@@ -65,8 +66,19 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         "ratings_by_intent": by_intent,
         "ratings_by_topic": by_topic,
         "intent_labels": {i.id: i.label_th for i in INTENTS},
+        "topic_labels": _topic_titles(request, [r.key for r in by_topic]),
     }
     return await views.render(request, "dashboard.html", values, section="dashboard")
+
+
+def _topic_titles(request: web.Request, ids: list[str]) -> dict[str, str]:
+    """Knowledge topic titles for the ratings table, from the running bot's topics (ids where unknown)."""
+    topics = getattr(context.nlu_of(context.bot(request)), "topics", None)
+    titles: dict[str, str] = {}
+    for topic_id in ids:
+        found = topics.get(topic_id) if isinstance(topics, TopicSet) else None
+        titles[topic_id] = f"{found.title} ({topic_id})" if found is not None else topic_id
+    return titles
 
 
 async def audit_page(request: web.Request) -> web.StreamResponse:

@@ -174,28 +174,23 @@ class Ratings:
         return self.up + self.down
 
 
-def topic_column() -> ColumnElement[str] | None:
-    """The turn log's knowledge-topic column, when the schema has one (the knowledge topics add it)."""
-    columns = MessageLog.__table__.c
-    for name in ("topic_id", "topic"):
-        if name in columns:
-            return columns[name]
-    return None
-
-
-async def ratings_by(session: AsyncSession, key: ColumnElement[str]) -> list[Ratings]:
-    """👍 and 👎 per value of ``key`` (the intent, the topic), most 👎 first: what needs work on top."""
+async def ratings_by(session: AsyncSession, key: ColumnElement[str], *, topics: bool) -> list[Ratings]:
+    """👍 and 👎 per value of ``key`` (the intent, the topic), most 👎 first: what needs work on top.
+    ``topics``: the answers that came from a knowledge topic, else those scripted for an intent."""
     up = func.coalesce(func.sum(case((MessageLog.rating > 0, 1), else_=0)), 0)
     down = func.coalesce(func.sum(case((MessageLog.rating < 0, 1), else_=0)), 0)
+    from_topic = MessageLog.topic.is_not(None) if topics else MessageLog.topic.is_(None)
     rows = await session.execute(
-        select(key, up, down).where(MessageLog.rating.is_not(None), key.is_not(None)).group_by(key)
+        select(key, up, down).where(MessageLog.rating.is_not(None), key.is_not(None), from_topic).group_by(key)
     )
     found = [Ratings(str(k), int(u), int(d)) for k, u, d in rows.all()]
     return sorted(found, key=lambda r: (-r.down, -r.total, r.key))
 
 
 async def ratings(session: AsyncSession) -> tuple[list[Ratings], list[Ratings]]:
-    """Ratings per intent, and per knowledge topic (empty until the turn log records topics)."""
-    by_intent = await ratings_by(session, MessageLog.__table__.c.intent)
-    topic = topic_column()
-    return by_intent, (await ratings_by(session, topic) if topic is not None else [])
+    """Ratings per intent (scripted answers) and per knowledge topic (topic answers)."""
+    columns = MessageLog.__table__.c
+    return (
+        await ratings_by(session, columns.intent, topics=False),
+        await ratings_by(session, columns.topic, topics=True),
+    )
