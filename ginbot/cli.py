@@ -109,13 +109,20 @@ async def _ask(settings: Settings, user: str, text: str, as_json: bool) -> int:
 
     db, bot = await _open_bot(settings)
     try:
-        replies = await bot.handle(IncomingMessage(Channel.CONSOLE, user, text))
+        outcome = await bot.respond(IncomingMessage(Channel.CONSOLE, user, text))
     finally:
         await db.close()
     if as_json:
-        print(json.dumps({"user": user, "text": text, "replies": _replies_json(replies)}, ensure_ascii=False))
+        body = {
+            "user": user,
+            "text": text,
+            "intent": outcome.intent,
+            "handoff": outcome.handoff,
+            "replies": _replies_json(outcome.replies),
+        }
+        print(json.dumps(body, ensure_ascii=False))
     else:
-        _print_replies(replies)
+        _print_replies(outcome.replies)
     return 0
 
 
