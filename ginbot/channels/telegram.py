@@ -81,6 +81,9 @@ class TelegramChannel:
         self._starter: asyncio.Task[None] | None = None
         # Set by the app when staff may /broadcast (ginbot.delivery.announce.StaffBroadcasts); None: off.
         self.staff: StaffBroadcasts | None = None
+        # Set by the app when a staff group is configured (ginbot.handoff.telegram_group.StaffGroup): its
+        # messages are staff answering officials, never a conversation with the bot.
+        self.staff_group: Any = None
         self.status = "stopped"
 
     @classmethod
@@ -204,6 +207,13 @@ class TelegramChannel:
     async def handle_update(self, update: Update) -> None:
         """Answer one update; never raises (it runs in a task nobody awaits)."""
         if self.staff is not None and await self._staff_update(update):
+            return
+        if self.staff_group is not None and self.staff_group.owns(update):
+            group = self.staff_group
+            try:
+                await self._intake.run_once(str(update.update_id), f"staff:{group.chat_id}", lambda: group.handle(update))
+            except Exception:
+                log.exception("staff group update %s failed", update.update_id)
             return
         turn = interpret(update, self._buttons)
         if turn is None:
