@@ -21,6 +21,11 @@ CSV_IMPORTED = "csv_imported"
 CSV_IMPORT_FAILED = "csv_import_failed"
 PASSWORD_CHANGED = "password_changed"
 STAFF_CREATED = "staff_created"
+# Written by ginbot.handoff.desk (admin inbox and Telegram staff group alike).
+HANDOFF_REPLY = "handoff_reply"
+HANDOFF_TAKE = "handoff_take"
+HANDOFF_CLOSE = "handoff_close"
+HANDOFF_LEARN = "handoff_learn"
 
 # What the audit page calls each action.
 LABELS_TH = {
@@ -34,6 +39,10 @@ LABELS_TH = {
     CSV_IMPORT_FAILED: "นำเข้า CSV ไม่สำเร็จ",
     PASSWORD_CHANGED: "เปลี่ยนรหัสผ่าน",
     STAFF_CREATED: "สร้างบัญชีเจ้าหน้าที่",
+    HANDOFF_REPLY: "ตอบผู้ใช้ (คุยกับเจ้าหน้าที่)",
+    HANDOFF_TAKE: "รับเรื่องสนทนา",
+    HANDOFF_CLOSE: "ปิดการสนทนา",
+    HANDOFF_LEARN: "บันทึกคำตอบให้บอตเรียนรู้",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ginbot.web.admin import agencies, auth, broadcasts, dashboard, unanswered
+from ginbot.web.admin import agencies, auth, broadcasts, dashboard, inbox, unanswered
 
 
 def add_routes(app: web.Application) -> None:
@@ -33,3 +33,4 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/admin/agencies/import", agencies.upload, name="admin_import")
 
     r.add_get("/admin/audit", dashboard.audit_page, name="admin_audit")
+    inbox.add_routes(app)
