@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ginbot.core.intents import INTENTS
 from ginbot.db import handoffs
 from ginbot.db.models import AuditLog, TrainingExample, utcnow
 from ginbot.db.session import Database
-from ginbot.nlu.intents import INTENT_IDS, IntentExample
+from ginbot.nlu.intents import IntentExample
 from ginbot.nlu.text import normalise
 from ginbot.web import lifecycle
 
@@ -40,7 +41,7 @@ async def learn(
 ) -> str:
     """Save ``question`` as an example of ``intent`` from closed handoff ``handoff_id``; returns the intent."""
     question = question.strip()
-    if intent not in INTENT_IDS or intent == "fallback":
+    if intent not in INTENTS or intent == "fallback":
         raise LearnError("เลือกหมวดคำถามที่ถูกต้องก่อนบันทึก")
     if not question or len(question) > MAX_QUESTION_CHARS:
         raise LearnError(f"คำถามต้องมี 1–{MAX_QUESTION_CHARS} ตัวอักษร")

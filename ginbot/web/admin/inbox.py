@@ -13,12 +13,12 @@ from typing import Any
 
 from aiohttp import web
 
+from ginbot.core.intents import INTENTS
 from ginbot.db import handoffs
 from ginbot.db.models import Handoff, HandoffMessage
 from ginbot.handoff.desk import Desk, DeskError
 from ginbot.handoff.learning import LearnError, learn
-from ginbot.nlu.intents import INTENT_IDS
-from ginbot.web.admin import context, review, unanswered, views
+from ginbot.web.admin import context, unanswered, views
 
 CHANNEL_NAMES = {"line": "LINE", "telegram": "Telegram", "web": "เว็บแชท", "console": "คอนโซล"}
 STATUS_TH = {"waiting": "รอเจ้าหน้าที่", "staff": "เจ้าหน้าที่ตอบแล้ว", "closed": "ปิดแล้ว"}
@@ -112,7 +112,7 @@ async def conversation(request: web.Request) -> web.StreamResponse:
         "status": STATUS_TH.get(handoff.status, handoff.status),
         "lines": [_line_json(line) for line in lines],
         "label": context.settings(request).handoff_staff_label,
-        "intents": [(i, review.INTENT_LABELS_TH.get(i, i)) for i in INTENT_IDS if i != "fallback"],
+        "intents": [(i.id, i.label_th) for i in INTENTS if i.id != "fallback"],
         "question": next((line.text for line in lines if line.sender == "official"), ""),
     }
     return await views.render(request, "conversation.html", values, section="inbox")
@@ -158,7 +158,7 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
                 staff_name=me.name,
                 ip=ip,
             )
-            notice = f"บันทึกคำถามเป็นตัวอย่างของหมวด “{review.INTENT_LABELS_TH.get(saved, saved)}” แล้ว"
+            notice = f"บันทึกคำถามเป็นตัวอย่างของหมวด “{INTENTS.label(saved)}” แล้ว"
     except (DeskError, LearnError) as exc:
         notice = str(exc)
     raise await views.redirect_with_notice(request, here, notice)

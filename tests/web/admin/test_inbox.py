@@ -11,7 +11,6 @@ from ginbot.db.session import Database
 from ginbot.nlu.engine import Nlu
 from ginbot.testing.line_stub import LineStub
 from ginbot.testing.payloads import line_text_event, line_user_id
-from ginbot.testing.fixtures import line_stub  # noqa: F401  (pytest fixtures)
 from tests.channels.conftest import channel_settings, serve
 from tests.handoff.conftest import line_says, real_bot
 from tests.web.admin.conftest import Admin, add_staff, page_csrf, sign_in
