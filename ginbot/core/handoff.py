@@ -16,7 +16,7 @@ from datetime import datetime
 
 from ginbot.core.answers import small_talk
 from ginbot.core.messages import QuickReply
-from ginbot.core.office_hours import OfficeHours, back_at_th, hours_th, is_open
+from ginbot.core.office_hours import OfficeHours, back_at_en, back_at_th, hours_en, hours_th, is_open
 from ginbot.core.turn import Outcome, Turn
 from ginbot.db import handoffs
 
@@ -24,13 +24,15 @@ BOT, WAITING, STAFF = "bot", "waiting", "staff"
 OFFER_AFTER_FALLBACKS = 2
 END_TEXT = "จบการสนทนา"
 # What ends a handoff when the official types (or taps) it; compared after strip and lower-casing.
-END_WORDS = frozenset({END_TEXT, "จบสนทนา", "ปิดการสนทนา", "จบการสนทนาค่ะ", "จบการสนทนาครับ", "/end"})
+END_WORDS = frozenset({END_TEXT, "จบสนทนา", "ปิดการสนทนา", "จบการสนทนาค่ะ", "จบการสนทนาครับ", "/end", "end chat"})
 OPEN_TEXT = "ขอคุยกับเจ้าหน้าที่"
 # Button texts that open a handoff whatever the classifier makes of them.
-OPEN_WORDS = frozenset({OPEN_TEXT, "คุยกับเจ้าหน้าที่", "ขอติดต่อเจ้าหน้าที่"})
+OPEN_WORDS = frozenset({OPEN_TEXT, "คุยกับเจ้าหน้าที่", "ขอติดต่อเจ้าหน้าที่", "talk to staff"})
 CONTACT_DETAIL_WORDS = ("เบอร์", "โทร", "อีเมล", "email", "e-mail", "ติดต่อทางไหน")
 END_BUTTON = QuickReply("จบการสนทนา", END_TEXT)
 OPEN_BUTTON = QuickReply("คุยกับเจ้าหน้าที่", OPEN_TEXT)
+END_BUTTON_EN = QuickReply("End chat", "end chat")
+OPEN_BUTTON_EN = QuickReply("Talk to staff", "talk to staff")
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def in_handoff(turn: Turn) -> bool:
 
 def wants_person(turn: Turn) -> bool:
     text = turn.understood.text.strip()
-    if text in OPEN_WORDS:
+    if text.lower() in OPEN_WORDS:
         return True
     # "ขอเบอร์เจ้าหน้าที่" wants the phone number (the contact answer, with a button for a person), not a
     # conversation in which the bot would fall silent.
@@ -76,10 +78,13 @@ async def open_handoff(turn: Turn, hours: OfficeHours, now: datetime) -> Outcome
     turn.clear_pending()
     turn.state.mode = WAITING
     turn.state.fallbacks_in_row = 0
+    end_button = END_BUTTON_EN if turn.language == "en" else END_BUTTON
     if is_open(hours, now):
-        reply = turn.reply("handoff.opened_open", (END_BUTTON,))
+        reply = turn.reply("handoff.opened_open", (end_button,))
     else:
-        reply = turn.reply("handoff.opened_closed", (END_BUTTON,), back=back_at_th(hours, now), hours=hours_th(hours))
+        english = turn.language == "en"
+        back = back_at_en(hours, now) if english else back_at_th(hours, now)
+        reply = turn.reply("handoff.opened_closed", (end_button,), back=back, hours=hours_en(hours) if english else hours_th(hours))
     event = StaffEvent(
         "opened", handoff.id, line.id, turn.understood.text, turn.message.channel, agency.name_th if agency else None
     )
@@ -138,5 +143,5 @@ def count_fallbacks(turn: Turn, outcome: Outcome) -> Outcome:
     turn.state.fallbacks_in_row = (turn.state.fallbacks_in_row or 0) + 1
     if turn.state.fallbacks_in_row >= OFFER_AFTER_FALLBACKS:
         turn.state.fallbacks_in_row = 0
-        outcome.replies.append(turn.reply("handoff.offer", (OPEN_BUTTON,)))
+        outcome.replies.append(turn.reply("handoff.offer", (OPEN_BUTTON_EN if turn.language == "en" else OPEN_BUTTON,)))
     return outcome

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ginbot.core.dates import thai_date
+from ginbot.core.dates import english_date, thai_date
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -89,6 +89,22 @@ def back_at_th(hours: OfficeHours, moment: datetime) -> str:
     if opening.date() == local_today + timedelta(days=1):
         return f"พรุ่งนี้ ({thai_date(opening.date(), weekday=False)}) {clock}"
     return f"{thai_date(opening.date())} {clock}"
+
+
+def back_at_en(hours: OfficeHours, moment: datetime) -> str:
+    """The English twin of ``back_at_th``: "today at 08:30", "tomorrow at 08:30", "on Tuesday 7 July 2020 at 08:30"."""
+    opening = next_opening(hours, moment)
+    local_today = moment.astimezone(hours.tz).date()
+    clock = f"{opening.hour:02d}:{opening.minute:02d}"
+    if opening.date() == local_today:
+        return f"today at {clock}"
+    if opening.date() == local_today + timedelta(days=1):
+        return f"tomorrow at {clock}"
+    return f"on {english_date(opening.date())} at {clock}"
+
+
+def hours_en(hours: OfficeHours) -> str:
+    return f"Monday to Friday, {hours.opens:%H:%M}–{hours.closes:%H:%M}"
 
 
 def hours_th(hours: OfficeHours) -> str:

@@ -140,3 +140,13 @@ async def test_forget_me_during_a_handoff_deletes_the_transcript(person: Person,
     async with seeded.session() as s:
         assert (await s.scalars(select(Handoff))).all() == []
         assert (await s.scalars(select(HandoffMessage))).all() == []
+
+
+async def test_an_english_speaker_is_told_in_english_when_staff_are_back(
+    seeded: Database, nlu: Nlu, content: Content
+) -> None:
+    person = Person(make_bot(seeded, nlu, content, FRIDAY_EVENING))
+    answer = await person.say("Can I talk to a staff member please?")
+    assert person.outcome.handoff
+    assert "outside office hours" in answer and "on Tuesday 7 July 2020 at 08:30" in answer
+    assert "ginbot is back" in await person.say("end chat")
