@@ -17,6 +17,7 @@ from ginbot.core.understanding import NluUnderstanding
 from ginbot.db.models import OutboxRow
 from ginbot.db.session import Database
 from ginbot.nlu.engine import Nlu
+from ginbot.observability import metrics
 from ginbot.settings import Settings
 from ginbot.testing.fixtures import (  # noqa: F401  (pytest fixtures)
     LINE_CHANNEL_SECRET,
@@ -56,7 +57,8 @@ def staff_settings(line: LineStub, telegram: TelegramStub, **env: str) -> Settin
 
 
 def real_bot(db: Database, nlu: Nlu, content: Content) -> Bot:
-    return Bot(db, NluUnderstanding(nlu), content, Clock(TODAY))
+    # With the metrics observer, as ginbot.wiring builds it for `ginbot serve`.
+    return Bot(db, NluUnderstanding(nlu), content, Clock(TODAY), observers=[metrics.observe_turn])
 
 
 @asynccontextmanager

@@ -39,6 +39,7 @@ async def test_staff_answer_a_line_official_from_the_inbox(
         assert row["waiting"]  # how long they have waited
         dashboard = await (await client.get("/admin")).text()
         assert 'id="handoff-waiting"><b>1</b>' in dashboard
+        assert "ginbot_handoffs_waiting 1.0" in await (await client.get("/metrics")).text()
 
         page = f"/admin/inbox/{row['id']}"
         admin.csrf = await page_csrf(client, page)
@@ -59,6 +60,7 @@ async def test_staff_answer_a_line_official_from_the_inbox(
             ("official", "ได้แล้วค่ะ ขอบคุณค่ะ"),
         ]
 
+        assert "ginbot_handoffs_waiting 0.0" in await (await client.get("/metrics")).text()
         assert (await admin.post(f"{page}/close", {})).status == 303
         await line_stub.wait_for("push", 2)
         back = line_text_event(official, "กรมสรรพากรย้ายวันไหน")
