@@ -186,7 +186,7 @@ class Bot:
         if message.kind == Kind.FOLLOW or understood is None:
             user.blocked = False
             return Outcome(self._welcome(user.agency_id is None, state, user.language)), None
-        rating = feedback.rating_of(text) if state.mode == handoff.BOT else None  # with staff: for them
+        rating = None if state.mode in handoff.WITH_STAFF else feedback.rating_of(text)  # with staff: for them
         if rating is not None:
             return await feedback.rate(session, self.content.in_language(user.language), user, state, rating, now), None
         # Answer in the language of the message; one that cannot tell ("v9", "ok") keeps the last one.

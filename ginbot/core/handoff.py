@@ -21,6 +21,7 @@ from ginbot.core.turn import Outcome, Turn
 from ginbot.db import handoffs
 
 BOT, WAITING, STAFF = "bot", "waiting", "staff"
+WITH_STAFF = (WAITING, STAFF)
 OFFER_AFTER_FALLBACKS = 2
 END_TEXT = "จบการสนทนา"
 # What ends a handoff when the official types (or taps) it; compared after strip and lower-casing.
@@ -49,7 +50,7 @@ class StaffEvent:
 
 
 def in_handoff(turn: Turn) -> bool:
-    return turn.state.mode in (WAITING, STAFF)
+    return turn.state.mode in WITH_STAFF
 
 
 def wants_person(turn: Turn) -> bool:
