@@ -65,7 +65,7 @@ async def api_updates(request: web.Request) -> web.Response:
     conversation, so a staff reply appears without a reload."""
     from ginbot.db import handoffs
     from ginbot.db.models import ChatUser, ConversationState
-    from ginbot.web.app import DB_KEY, SETTINGS_KEY
+    from ginbot.web.keys import DB_KEY, SETTINGS_KEY
 
     user = request.query.get("user", "")
     if not VISITOR_ID.match(user):
