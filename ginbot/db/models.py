@@ -320,7 +320,7 @@ class TrainingExample(Base):
 
 
 # --- handoff: conversations taken over by staff (ginbot/core/handoff.py, ginbot/handoff) ---------------------
-# Owned by the handoff feature; migration 0007.
+# Owned by the handoff feature; migration 0008.
 
 
 class Handoff(Base):

@@ -42,10 +42,10 @@ class LineSdkTransport:
         messages = to_line_messages([reply])[:LINE_MESSAGES_PER_REQUEST]
         # The SDK's default timeout is 300 s and it never retries: both are ours to decide.
         if len(recipients) == 1:
-            push = PushMessageRequest(to=recipients[0], messages=messages)  # type: ignore[call-arg, arg-type]
+            push = PushMessageRequest(to=recipients[0], messages=messages)
             await self._call(self._api.push_message(push, x_line_retry_key=retry_key, _request_timeout=self._timeout_s))
             return
-        request = MulticastRequest(to=list(recipients), messages=messages)  # type: ignore[call-arg, arg-type]
+        request = MulticastRequest(to=list(recipients), messages=messages)
         await self._call(self._api.multicast(request, x_line_retry_key=retry_key, _request_timeout=self._timeout_s))
 
     async def _call(self, request: Awaitable[object]) -> None:

@@ -1,15 +1,15 @@
 """handoff: conversation modes, handoffs and their transcripts, direct (one-person) outbox rows
 
-Revision ID: 0007_handoff
-Revises: 0006_feedback
+Revision ID: 0008_handoff
+Revises: 0007_unreviewed_index
 Create Date: 2026-11-30 10:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007_handoff'
-down_revision = '0006_feedback'
+revision = '0008_handoff'
+down_revision = '0007_unreviewed_index'
 branch_labels = None
 depends_on = None
 
