@@ -109,17 +109,22 @@ async def _ask(settings: Settings, user: str, text: str, as_json: bool) -> int:
     from ginbot.core.messages import Channel, IncomingMessage
 
     db, bot = await _open_bot(settings)
-    outcomes: list[Any] = []
-    bot.observers.append(lambda _message, _understood, outcome, _elapsed: outcomes.append(outcome))
     try:
-        replies = await bot.handle(IncomingMessage(Channel.CONSOLE, user, text))
+        outcome = await bot.respond(IncomingMessage(Channel.CONSOLE, user, text))
     finally:
         await db.close()
     if as_json:
-        topic = outcomes[-1].topic if outcomes else None
-        print(json.dumps({"user": user, "text": text, "topic": topic, "replies": _replies_json(replies)}, ensure_ascii=False))
+        body = {
+            "user": user,
+            "text": text,
+            "topic": outcome.topic,
+            "intent": outcome.intent,
+            "handoff": outcome.handoff,
+            "replies": _replies_json(outcome.replies),
+        }
+        print(json.dumps(body, ensure_ascii=False))
     else:
-        _print_replies(replies)
+        _print_replies(outcome.replies)
     return 0
 
 

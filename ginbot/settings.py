@@ -11,10 +11,14 @@ from collections.abc import Mapping
 from datetime import date
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from ginbot.core.office_hours import OfficeHours
 
 PREFIX = "GINBOT_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +51,15 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     # Telegram user ids allowed to use the staff /broadcast command.
     telegram_staff_ids: list[int] = Field(default_factory=list)
+
+    # --- handoff to staff (ginbot/core/handoff.py, ginbot/handoff) -----------------------------------------
+    # The Telegram group (or forum supergroup) where handoffs are posted; staff in telegram_staff_ids answer.
+    telegram_staff_chat_id: int | None = None
+    # Staff office hours, Bangkok time, Monday to Friday; weekends and these dates (ISO, comma-separated) off.
+    office_hours: str = "08:30-16:30"
+    holidays: list[date] = Field(default_factory=list)
+    # What the official sees as the sender of a staff reply (never a staff member's account name).
+    handoff_staff_label: str = Field(default="เจ้าหน้าที่ สพร.", min_length=1, max_length=40)
 
     admin_password: SecretStr | None = None
     today: date | None = None
@@ -152,7 +165,15 @@ class Settings(BaseSettings):
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("telegram_staff_ids", "trusted_proxies", mode="before")
+    @field_validator("office_hours")
+    @classmethod
+    def _office_hours(cls, value: str) -> str:
+        from ginbot.core.office_hours import parse_span
+
+        parse_span(value)  # OfficeHoursError is a ValueError: reported naming GINBOT_OFFICE_HOURS
+        return value
+
+    @field_validator("telegram_staff_ids", "trusted_proxies", "holidays", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -201,6 +222,12 @@ class Settings(BaseSettings):
     @property
     def checkins_path(self) -> Path:
         return self.checkins_file or self.data_dir / "checkins.yml"
+
+    @property
+    def staff_hours(self) -> OfficeHours:
+        from ginbot.core.office_hours import OfficeHours
+
+        return OfficeHours.from_text(self.office_hours, self.holidays, ZoneInfo(self.timezone))
 
     @property
     def line_enabled(self) -> bool:

@@ -99,6 +99,24 @@ def test_ask_in_english_is_answered_in_english(seeded_env: Path, capsys: pytest.
     assert not any("\u0e01" <= ch <= "\u0e4e" for ch in answer)
 
 
+def test_ask_json_says_the_intent_and_whether_staff_have_the_conversation(
+    seeded_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ask = ["ask", "--json", "--user", "u2", "--today", "2020-07-03"]
+    assert main([*ask, "กรมสรรพากรย้ายวันไหน"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["intent"] == "migration_date" and first["handoff"] is False
+    assert main([*ask, "ขอคุยกับเจ้าหน้าที่"]) == 0
+    opened = json.loads(capsys.readouterr().out)
+    assert opened["intent"] == "contact_staff" and opened["handoff"] is True and opened["replies"][0]["text"]
+    # The next call (a new process's worth of state) is still with staff, and the bot does not answer.
+    assert main([*ask, "รอนานไหมคะ"]) == 0
+    waiting = json.loads(capsys.readouterr().out)
+    assert waiting["handoff"] is True and waiting["replies"] == []
+    assert main([*ask, "จบการสนทนา"]) == 0
+    assert json.loads(capsys.readouterr().out)["handoff"] is False
+
+
 def test_import_errors_name_file_line_and_column(
     seeded_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -90,6 +90,9 @@ class TelegramChannel:
         self._starter: asyncio.Task[None] | None = None
         # Set by the app when staff may /broadcast (ginbot.delivery.announce.StaffBroadcasts); None: off.
         self.staff: StaffBroadcasts | None = None
+        # Set by the app when a staff group is configured (ginbot.handoff.telegram_group.StaffGroup): its
+        # messages are staff answering officials, never a conversation with the bot.
+        self.staff_group: Any = None
         self.status = "stopped"
 
     @classmethod
@@ -231,6 +234,14 @@ class TelegramChannel:
         """Answer one stored update. Raises when the core failed and another attempt may succeed."""
         update = self.parse_update(json.loads(event.payload))
         if self.staff is not None and await self._staff_update(update):
+            return
+        if self.staff_group is not None and self.staff_group.owns(update):
+            group = self.staff_group
+            try:
+                # Once per update: the inbox stored it under its update_id, so a redelivery never gets here.
+                await group.handle(update)
+            except Exception:
+                log.exception("staff group update %s failed", update.update_id)
             return
         turn = interpret(update, self._buttons)
         if turn is None:

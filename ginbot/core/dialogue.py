@@ -22,13 +22,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ginbot.core import context, feedback
+from ginbot.core import context, feedback, handoff
 from ginbot.core.answers import account, campaign, guides, knowledge, readiness, small_talk
 from ginbot.core.catalog import Catalog, load_catalog
 from ginbot.core.clock import Clock
 from ginbot.core.content import Content
 from ginbot.core.intents import INTENTS, Registry
 from ginbot.core.messages import IncomingMessage, Kind, Reply
+from ginbot.core.office_hours import OfficeHours
 from ginbot.core.turn import Outcome, Turn
 from ginbot.core.understanding import Understanding, Understood
 from ginbot.db import queries
@@ -46,6 +47,9 @@ LAST_SEEN_PRECISION = timedelta(minutes=1)
 # core never imports an exporter.
 TurnResult = tuple[Understood | None, Outcome]
 TurnObserver = Callable[[IncomingMessage, Understood | None, Outcome, float], None]
+# Told what staff should see after each committed turn (the Telegram staff group, live inbox); must not
+# block or raise: the official's answer waits for it.
+StaffListener = Callable[[list[handoff.StaffEvent]], None]
 
 
 def _stale(seen: datetime | None, now: datetime) -> bool:
@@ -68,6 +72,7 @@ class Bot:
         catalog: Catalog | None = None,
         observers: list[TurnObserver] | None = None,
         intents: Registry = INTENTS,
+        office_hours: OfficeHours | None = None,
     ) -> None:
         self.db = db
         self.intents = intents
@@ -78,6 +83,8 @@ class Bot:
         self._catalog_lock = asyncio.Lock()
         # Metrics and tests watch turns through these; they must not raise.
         self.observers = list(observers or [])
+        self.office_hours = office_hours or OfficeHours(tz=self.clock.tz)
+        self.staff_listeners: list[StaffListener] = []
         self._turns: GroupCommit[IncomingMessage, TurnResult] = GroupCommit(
             self._run_turns, name="turns", key=lambda m: (m.channel, m.user_id)
         )
@@ -102,6 +109,10 @@ class Bot:
         return self._turns.batches
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
+        return (await self.respond(message)).replies
+
+    async def respond(self, message: IncomingMessage) -> Outcome:
+        """The whole outcome of a turn: replies, the intent answered, whether staff have the conversation."""
         started = time.perf_counter()
         understood, outcome = await self._turns.submit(message)
         elapsed_s = time.perf_counter() - started
@@ -110,7 +121,13 @@ class Bot:
                 observe(message, understood, outcome, elapsed_s)
             except Exception:  # an observer must never break a conversation
                 log.exception("turn observer failed")
-        return outcome.replies
+        if outcome.staff_events:
+            for listener in self.staff_listeners:
+                try:
+                    listener(outcome.staff_events)
+                except Exception:
+                    log.exception("staff listener failed")
+        return outcome
 
     async def _run_turns(self, messages: list[IncomingMessage]) -> list[TurnResult | BaseException]:
         """Turns that arrived together, in one transaction (one per person; see GroupCommit).
@@ -169,7 +186,7 @@ class Bot:
         if message.kind == Kind.FOLLOW or understood is None:
             user.blocked = False
             return Outcome(self._welcome(user.agency_id is None, state, user.language)), None
-        rating = feedback.rating_of(text)
+        rating = None if state.mode in handoff.WITH_STAFF else feedback.rating_of(text)  # with staff: for them
         if rating is not None:
             return await feedback.rate(session, self.content.in_language(user.language), user, state, rating, now), None
         # Answer in the language of the message; one that cannot tell ("v9", "ok") keeps the last one.
@@ -179,10 +196,11 @@ class Bot:
         previous = context.current(state.context, now)
         turn = Turn(message, understood, user, state, catalog, content, self.clock.today(), session,
                     context=previous, now=now)  # fmt: skip
-        outcome = await self._respond(turn)
+        outcome = await self._respond(turn, now)
         outcome.intent = outcome.intent or turn.understood.intent
         if turn.user_deleted:  # their state row is gone with them
             return outcome, self._entry(turn, text, outcome, now)
+        outcome.handoff = handoff.in_handoff(turn)
         about = turn.about
         # A knowledge topic's answer changes the subject like any other kind of question.
         asked_as = "topic" if outcome.topic is not None else outcome.intent
@@ -194,6 +212,7 @@ class Bot:
         outcome.rateable = (
             outcome.answered
             and not outcome.ask_back
+            and not outcome.staff_events  # handing over, relaying to staff, or ending it: nothing to rate
             and (outcome.topic is not None or self.intents.rateable(outcome.intent))
         )
         if outcome.rateable:
@@ -221,7 +240,17 @@ class Bot:
             return [Reply(content.text("greet_ask_agency"))]
         return [Reply(content.text("greet"), small_talk.menu(content.language))]
 
-    async def _respond(self, turn: Turn) -> Outcome:
+    async def _respond(self, turn: Turn, now: datetime) -> Outcome:
+        if handoff.in_handoff(turn) and turn.state.pending != "forget_confirm":
+            if handoff.wants_end(turn):
+                return await handoff.end_by_official(turn, now)
+            if turn.understood.intent != "forget_me":  # deleting one's data never waits for staff
+                return await handoff.relay(turn, now)
+        elif handoff.wants_person(turn):
+            return await handoff.open_handoff(turn, self.office_hours, now)
+        return handoff.count_fallbacks(turn, await self._answer(turn))
+
+    async def _answer(self, turn: Turn) -> Outcome:
         pending = turn.state.pending
         resumed: Outcome | None = None
         if pending == "forget_confirm":

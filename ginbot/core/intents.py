@@ -166,7 +166,7 @@ INTENTS = Registry(
         Intent("cannot_join", guides.fixed("cannot_join", with_contact=True, actions="contact"),
                "เข้าประชุมไม่ได้ / ภาพเสียงมีปัญหา", _q("เข้าประชุมไม่ได้"), menu=True,
                suggestion_en=_q("Cannot join", "I cannot join a meeting")),
-        Intent("contact_staff", guides.fixed("contact_staff", actions="contact"), "ติดต่อเจ้าหน้าที่",
+        Intent("contact_staff", guides.fixed("contact_staff", with_contact=True, actions="contact"), "ติดต่อเจ้าหน้าที่",
                _q("ติดต่อเจ้าหน้าที่", "ขอติดต่อเจ้าหน้าที่"), menu=True,
                suggestion_en=_q("Contact staff")),
         Intent("set_agency", account.set_agency, "บอกหน่วยงานของตน", _q("ตั้งหน่วยงาน", "ตั้งหน่วยงานของฉัน"),

@@ -44,6 +44,10 @@ class Outcome:
     rateable: bool = False
     # A side remark (yes/no to "is this your agency?"): what the conversation was about stays as it was.
     keeps_topic: bool = False
+    # Whether the person's conversation is with staff (waiting or answered) after this turn.
+    handoff: bool = False
+    # What staff should see once the turn is committed (ginbot.core.handoff.StaffEvent).
+    staff_events: list[Any] = field(default_factory=list)
 
 
 @dataclass

@@ -104,6 +104,11 @@ class ConversationState(Base):
     # its time) and "answer_id", the message_log row a 👍/👎 tap rates. Migration 0006.
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # Who answers this person (ginbot.core.handoff): "bot", "waiting" (for staff) or "staff". Kept here, read
+    # with the state every turn anyway, so the bot-only path costs no extra query.
+    mode: Mapped[str] = mapped_column(String(10), default="bot", server_default="bot")
+    # Unanswered (fallback) turns in a row; at two, ginbot offers a person.
+    fallbacks_in_row: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MessageLog(Base):
@@ -210,7 +215,11 @@ class OutboxRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    # None for a direct message to one person (a staff reply in a handoff): its text and retry key are
+    # on the row itself, and LINE gets it as a push, not a multicast.
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    retry_key: Mapped[str | None] = mapped_column(String(36), nullable=True)
     # CASCADE: "forget me" removes a person's pending messages with them.
     user_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(20))
@@ -397,3 +406,44 @@ class ReadinessReport(Base):
     # Who recorded it when source is "staff"; a name, not a key, like the audit log.
     staff_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+# --- handoff: conversations taken over by staff (ginbot/core/handoff.py, ginbot/handoff) ---------------------
+# Owned by the handoff feature; migration 0008.
+
+
+class Handoff(Base):
+    """One conversation handed to staff: opened by the official, answered and closed by staff (or them)."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_status_opened", "status", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # CASCADE: "forget me" deletes the transcript with the person.
+    user_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    agency_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(10))  # waiting | staff | closed
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_staff_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    assigned_staff: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The Telegram staff group's forum topic for this conversation, when the group is a forum.
+    telegram_thread_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    # Saved as a knowledge topic or training examples after closing (admin "learning").
+    learned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class HandoffMessage(Base):
+    """One line of a handoff's transcript: the official's, a staff member's, or ginbot's notice."""
+
+    __tablename__ = "handoff_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(10))  # official | staff | bot
+    # The staff account (admin name or "telegram:<id>") for staff lines; never shown to the official.
+    staff_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # ginbot's post of this line in the Telegram staff group: a staff reply to that post answers here.
+    staff_post_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)

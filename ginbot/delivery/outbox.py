@@ -136,7 +136,8 @@ async def claim_rows(
 ) -> list[Claimed]:
     """Claim up to ``limit`` rows of a channel that sends one request per person."""
     now = utc(now)
-    keep = await _screen(session, await _lock_ids(session, channel, now, limit), now)
+    broadcast_rows = OutboxRow.broadcast_id.is_not(None)  # direct rows are ginbot.delivery.direct's
+    keep = await _screen(session, await _lock_ids(session, channel, now, limit, broadcast_rows), now)
     if not keep:
         return []
     claimed_ids = set(
@@ -219,6 +220,7 @@ async def claim_line_batch(
             return await _batch_details(session, batch)
     unbatched = and_(
         OutboxRow.channel == channel,
+        OutboxRow.broadcast_id.is_not(None),  # direct rows go as pushes (ginbot.delivery.direct)
         OutboxRow.status == "queued",
         OutboxRow.line_batch_id.is_(None),
         OutboxRow.next_attempt_at <= now,

@@ -22,7 +22,7 @@ from ginbot.backoff import Backoff
 from ginbot.channels.registry import REGISTRY, PushTransport, Registry
 from ginbot.core.messages import Channel, Reply
 from ginbot.db.session import Database
-from ginbot.delivery import outbox
+from ginbot.delivery import direct, outbox
 from ginbot.delivery.outcomes import Outcome, SendError, next_step
 from ginbot.delivery.ratelimit import RateLimiter
 from ginbot.observability import metrics
@@ -110,6 +110,7 @@ class Sender:
         self.line_limiter = RateLimiter(config.line_requests_per_s)
         # Channels without a configured limit are not limited here (their platform is ours to know).
         self.limiters: dict[str, RateLimiter] = {Channel.TELEGRAM: self.telegram_limiter, Channel.LINE: self.line_limiter}
+        self._direct_wake = asyncio.Event()
 
     @property
     def line(self) -> PushTransport | None:
@@ -278,6 +279,60 @@ class Sender:
         count_recorded(channel, status, count, recipients=len(batch.user_ids))
         return len(batch.user_ids)
 
+    # --- direct messages (staff replies) ------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """A direct message was queued: send it now rather than at the next idle poll."""
+        self._direct_wake.set()
+
+    async def direct_batch(self) -> int:
+        """Claim and send one batch of direct rows: one person each, with the row's own retry key (LINE
+        answers 409 to a repeat, so a resend after a crash is not delivered twice)."""
+        async with self.db.session() as session:
+            claimed = await direct.claim(
+                session, self.now(), channels=self.channels(), lease_s=self.config.lease_s, limit=self.config.batch_size
+            )
+        if not claimed:
+            return 0
+        gate = asyncio.Semaphore(self.config.concurrency)
+        results: list[outbox.RowResult] = []
+
+        async def one(row: direct.DirectClaim) -> None:
+            async with gate:
+                error: SendError | None = None
+                try:
+                    await self._acquire(row.channel, row.to)
+                    send = self.transports[row.channel].send([row.to], Reply(row.text), row.retry_key)
+                    await asyncio.wait_for(send, self.config.send_timeout_s)
+                except SendError as exc:
+                    error = exc
+                except TimeoutError:
+                    error = SendError(Outcome.RETRY, f"timed out after {self.config.send_timeout_s} s")
+                except Exception as exc:
+                    log.exception("direct send failed unexpectedly")
+                    error = SendError(Outcome.RETRY, f"unexpected: {exc!r}"[:300])
+                status, delay_s, count = self._step(error, row.attempts)
+                results.append(
+                    outbox.RowResult(
+                        row.id,
+                        status,
+                        error=error.detail if error else None,
+                        next_attempt_at=self.now() + timedelta(seconds=delay_s) if status == "queued" else None,
+                        count_attempt=count,
+                        user_id=row.user_id,
+                    )
+                )
+
+        try:
+            await asyncio.gather(*(one(row) for row in claimed))
+        finally:
+            async with self.db.session() as session:
+                await outbox.record_results(session, results, self.now())
+            channel_of = {row.id: row.channel for row in claimed}
+            for result in results:
+                count_recorded(channel_of[result.row_id], result.status, result.count_attempt)
+        return len(claimed)
+
     # --- loops ------------------------------------------------------------------------------------------
 
     async def drain(self) -> int:
@@ -287,13 +342,17 @@ class Sender:
             handled = 0
             for channel in self.channels():
                 handled += await self.batch(channel)
+            handled += await self.direct_batch()
             total += handled
             if handled == 0:
                 return total
 
     async def run(self, stop: asyncio.Event) -> None:
         """Every channel side by side until ``stop`` is set; a batch in progress is always finished."""
-        await asyncio.gather(*(self._loop(self._batch_of(channel), stop) for channel in self.channels()))
+        await asyncio.gather(
+            *(self._loop(self._batch_of(channel), stop) for channel in self.channels()),
+            self._loop(self.direct_batch, stop, self._direct_wake),
+        )
 
     def _batch_of(self, channel: str) -> Callable[[], Awaitable[int]]:
         async def one() -> int:
@@ -301,8 +360,12 @@ class Sender:
 
         return one
 
-    async def _loop(self, one_batch: Callable[[], Awaitable[int]], stop: asyncio.Event) -> None:
+    async def _loop(
+        self, one_batch: Callable[[], Awaitable[int]], stop: asyncio.Event, wake: asyncio.Event | None = None
+    ) -> None:
         while not stop.is_set():
+            if wake is not None:
+                wake.clear()  # before the claim: a wake during the batch makes the next wait return at once
             try:
                 handled = await one_batch()
             except Exception:
@@ -310,7 +373,11 @@ class Sender:
                 log.exception("sender batch failed")
                 handled = 0
             if not handled:
-                try:
-                    await asyncio.wait_for(stop.wait(), self.config.idle_poll_s)
-                except TimeoutError:
-                    pass
+                waits = [asyncio.ensure_future(stop.wait())]
+                if wake is not None:
+                    waits.append(asyncio.ensure_future(wake.wait()))
+                _done, pending = await asyncio.wait(
+                    waits, timeout=self.config.idle_poll_s, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in pending:
+                    task.cancel()

@@ -8,7 +8,7 @@ Every failure leaves here as ``SendError`` with an ``Outcome``; SDK exception ty
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 import aiohttp
 
@@ -33,16 +33,26 @@ class LineSdkTransport:
         self._timeout_s = timeout_s
 
     async def send(self, recipients: Sequence[str], reply: Reply, retry_key: str) -> None:
-        """One multicast to up to 500 LINE users; a reply longer than five messages is cut to five."""
-        from linebot.v3.messaging import ApiException, MulticastRequest
+        """One request to up to 500 LINE users: a push for one person (a staff reply), else a multicast;
+        a reply longer than five messages is cut to five. The retry key rides on either."""
+        from linebot.v3.messaging import MulticastRequest, PushMessageRequest
 
         from ginbot.channels.line_convert import LINE_MESSAGES_PER_REQUEST, to_line_messages
 
         messages = to_line_messages([reply])[:LINE_MESSAGES_PER_REQUEST]
+        # The SDK's default timeout is 300 s and it never retries: both are ours to decide.
+        if len(recipients) == 1:
+            push = PushMessageRequest(to=recipients[0], messages=messages)
+            await self._call(self._api.push_message(push, x_line_retry_key=retry_key, _request_timeout=self._timeout_s))
+            return
         request = MulticastRequest(to=list(recipients), messages=messages)
+        await self._call(self._api.multicast(request, x_line_retry_key=retry_key, _request_timeout=self._timeout_s))
+
+    async def _call(self, request: Awaitable[object]) -> None:
+        from linebot.v3.messaging import ApiException
+
         try:
-            # The SDK's default timeout is 300 s and it never retries: both are ours to decide.
-            await self._api.multicast(request, x_line_retry_key=retry_key, _request_timeout=self._timeout_s)
+            await request
         except ApiException as exc:
             body = exc.body.decode() if isinstance(exc.body, bytes) else str(exc.body or "")
             outcome = classify_line_status(int(exc.status or 0), body)

@@ -123,6 +123,40 @@ WEBHOOK_REJECTIONS = Counter(
 too_large) and by the shutdown gate (shutting_down)."""
 
 
+# --- handoff to staff (ginbot.core.handoff, ginbot.handoff.desk) -----------------------------------------
+HANDOFF_CLOSERS = ("official", "staff")
+# Staff answer within minutes in office hours, by the next morning outside them.
+FIRST_REPLY_BUCKETS_S = (30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 4 * 3600.0, 16 * 3600.0, 72 * 3600.0)
+
+HANDOFFS_OPENED = Counter(
+    "ginbot_handoffs_opened_total", "Conversations handed to staff, per channel.", ["channel"], registry=REGISTRY
+)
+"""Incremented by ``observe_turn`` when a turn opened a handoff."""
+
+HANDOFFS_CLOSED = Counter(
+    "ginbot_handoffs_closed_total",
+    "Handoffs closed, by who closed them (the official or staff).",
+    ["by"],
+    registry=REGISTRY,
+)
+"""Incremented by ``observe_turn`` (the official ended it) and ginbot.handoff.desk (staff closed it)."""
+
+HANDOFFS_WAITING = Gauge(
+    "ginbot_handoffs_waiting",
+    "Handoffs open and not yet answered by staff (read from the database at scrape time).",
+    registry=REGISTRY,
+)
+"""Set at scrape time from the source registered with ``set_handoff_waiting_source``."""
+
+HANDOFF_FIRST_REPLY = Histogram(
+    "ginbot_handoff_first_reply_seconds",
+    "Time from a handoff opening to the first staff reply.",
+    buckets=FIRST_REPLY_BUCKETS_S,
+    registry=REGISTRY,
+)
+"""Observed by ginbot.handoff.desk on each handoff's first staff reply."""
+
+
 def _prime() -> None:
     for channel in CHANNELS_REGISTRY.chat_names():
         MESSAGES_RECEIVED.labels(channel)
@@ -133,6 +167,9 @@ def _prime() -> None:
     for channel in CHANNELS_REGISTRY.webhook_channels().values():
         for reason in REJECTION_REASONS:
             WEBHOOK_REJECTIONS.labels(channel, reason)
+        HANDOFFS_OPENED.labels(channel)
+    for by in HANDOFF_CLOSERS:
+        HANDOFFS_CLOSED.labels(by)
     try:
         BUILD_INFO.info({"version": version("ginbot")})
     except PackageNotFoundError:  # running from a source tree that was never installed
@@ -175,8 +212,29 @@ def set_outbox_depth_source(source: OutboxDepthSource | None) -> None:
         OUTBOX_QUEUED.clear()
 
 
+WaitingSource = Callable[[], Awaitable[int]]
+_waiting_source: WaitingSource | None = None
+
+
+def set_handoff_waiting_source(source: WaitingSource | None) -> None:
+    """Register the coroutine function that counts handoffs waiting for staff (None unregisters)."""
+    global _waiting_source
+    _waiting_source = source
+
+
+async def _refresh_waiting() -> None:
+    source = _waiting_source
+    if source is None:
+        return
+    try:
+        HANDOFFS_WAITING.set(await asyncio.wait_for(source(), timeout=OUTBOX_QUERY_TIMEOUT_S))
+    except Exception:
+        log.warning("handoff waiting query failed; ginbot_handoffs_waiting not updated", exc_info=True)
+
+
 async def refresh() -> None:
     """Bring the scrape-time gauges up to date; never raises, so /metrics always answers."""
+    await _refresh_waiting()
     source = _outbox_source
     if source is None:
         return
@@ -207,6 +265,11 @@ def observe_turn(message: IncomingMessage, understood: Any, outcome: Any, elapse
         return
     intent = outcome.intent or understood.intent
     INTENTS.labels(intent).inc()
+    for event in getattr(outcome, "staff_events", ()):
+        if event.kind == "opened":
+            HANDOFFS_OPENED.labels(message.channel).inc()
+        elif event.kind == "ended":
+            HANDOFFS_CLOSED.labels("official").inc()
     topic = getattr(outcome, "topic", None)
     if topic:  # answered from a topic, whatever intent the classifier leaned to: not a fallback
         TOPIC_ANSWERS.labels(topic).inc()

@@ -141,6 +141,26 @@ def telegram_text_update(user_id: int, text: str, *, update_id: int | None = Non
     return {"update_id": _next_update(update_id), "message": telegram_message(user_id, text)}
 
 
+def telegram_group_update(
+    chat_id: int,
+    from_id: int,
+    text: str,
+    *,
+    reply_to: dict[str, Any] | None = None,
+    thread_id: int | None = None,
+    update_id: int | None = None,
+) -> dict[str, Any]:
+    """A message in a (super)group: ``reply_to`` is the message it answers (e.g. one ginbot sent there,
+    as the stub returned it), ``thread_id`` the forum topic it was written in."""
+    fields: dict[str, Any] = {"chat": {"id": chat_id, "type": "supergroup", "title": "ginbot staff"}}
+    if reply_to is not None:
+        fields["reply_to_message"] = reply_to
+    if thread_id is not None:
+        fields["message_thread_id"] = thread_id
+        fields["is_topic_message"] = True
+    return {"update_id": _next_update(update_id), "message": telegram_message(from_id, text, **fields)}
+
+
 def telegram_sticker_update(user_id: int, *, update_id: int | None = None) -> dict[str, Any]:
     sticker = {
         "file_id": "CAACAgIAAxkBAAIBZ2ZsticKer",

@@ -3,9 +3,12 @@
 Serves GET and POST ``/bot<token>/<method>`` with form, multipart or JSON parameters (PTB sends forms with
 non-string values JSON-encoded; ``stub_server.read_params`` decodes them back). Methods: getMe, setWebhook,
 deleteWebhook, getWebhookInfo, getUpdates, sendMessage, answerCallbackQuery, setMyCommands, getMyCommands,
-deleteMyCommands; anything else is 404 like an unknown method. Like Telegram it:
+deleteMyCommands, getChat, createForumTopic; anything else is 404 like an unknown method. Like Telegram it:
 - answers 401 Unauthorized to any token but its own;
 - refuses an empty text or one over 4,096 characters, and callback_data over 64 bytes (400);
+- treats negative chat ids as groups: ``forum_chats`` are forum supergroups, where ``createForumTopic``
+  makes a topic (refused elsewhere, 400 "the chat is not a forum") and ``sendMessage`` accepts its
+  ``message_thread_id``; ``topics`` records them (thread id -> name);
 - serves ``getUpdates`` from updates queued with ``queue_update``, honouring ``offset`` (earlier updates
   are confirmed and dropped), ``limit`` and long polling up to ``timeout``, and answers 409 while a webhook
   is set.
@@ -74,6 +77,10 @@ class TelegramStub(StubServer):
         self._next_update_id = 1000
         self._message_id = 0
         self._new_update = asyncio.Event()
+        self.forum_chats: set[str] = set()
+        self.posted: list[dict[str, Any]] = []  # every message sendMessage created, as it answered
+        self.topics: dict[int, str] = {}
+        self._thread_id = 100
 
     @property
     def api_base(self) -> str:
@@ -147,6 +154,10 @@ class TelegramStub(StubServer):
             "first_s": min(times) if times else None,
             "last_s": max(times) if times else None,
         }
+
+    def posts_to(self, chat_id: str | int) -> list[dict[str, Any]]:
+        """The messages sendMessage created in ``chat_id`` (with their message_id), in order."""
+        return [m for m in self.posted if str(m["chat"]["id"]) == str(chat_id)]
 
     def sent_messages(self, chat_id: str | int | None = None) -> list[dict[str, Any]]:
         """Parameters of every accepted sendMessage (to ``chat_id`` only, if given), in order."""
@@ -251,19 +262,48 @@ class TelegramStub(StubServer):
                 if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA_BYTES:
                     return Answer(400, error_body(400, "Bad Request: BUTTON_DATA_INVALID"))
         chat = str(body["chat_id"])
+        thread = body.get("message_thread_id")
+        if thread is not None and int(thread) not in self.topics:
+            return Answer(400, error_body(400, "Bad Request: message thread not found"))
         self.delivered[chat] += 1
         self._texts[chat].append(text)
         self._message_id += 1
         message: dict[str, Any] = {
             "message_id": self._message_id,
             "date": int(time.time()),
-            "chat": {"id": int(chat) if chat.lstrip("-").isdigit() else chat, "type": "private"},
+            "chat": self._chat(chat),
             "from": self._bot_user(),
             "text": text,
         }
+        if thread is not None:
+            message["message_thread_id"] = int(thread)
+            message["is_topic_message"] = True
         if markup:
             message["reply_markup"] = markup
+        self.posted.append(message)
         return self._ok(message)
+
+    def _chat(self, chat: str) -> dict[str, Any]:
+        if not chat.lstrip("-").isdigit():
+            return {"id": chat, "type": "channel"}
+        if int(chat) > 0:
+            return {"id": int(chat), "type": "private"}
+        forum = chat in self.forum_chats
+        return {"id": int(chat), "type": "supergroup", "title": "ginbot staff", "is_forum": forum}
+
+    async def _m_getChat(self, body: dict[str, Any], request: web.Request) -> Answer:
+        chat = self._chat(str(body.get("chat_id")))
+        return self._ok({**chat, "accent_color_id": 0, "max_reaction_count": 11})
+
+    async def _m_createForumTopic(self, body: dict[str, Any], request: web.Request) -> Answer:
+        chat, name = str(body.get("chat_id")), str(body.get("name") or "")
+        if chat not in self.forum_chats:
+            return Answer(400, error_body(400, "Bad Request: the chat is not a forum"))
+        if not 1 <= len(name) <= 128:
+            return Answer(400, error_body(400, "Bad Request: TOPIC_NAME_INVALID"))
+        self._thread_id += 1
+        self.topics[self._thread_id] = name
+        return self._ok({"message_thread_id": self._thread_id, "name": name, "icon_color": 7322096})
 
     async def _m_getUpdates(self, body: dict[str, Any], request: web.Request) -> Answer:
         if self.webhook_url:

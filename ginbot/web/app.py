@@ -15,7 +15,7 @@ from ginbot.core.messages import MessageHandler
 from ginbot.db.session import Database
 from ginbot.observability import http as observability_http
 from ginbot.settings import Settings
-from ginbot.web import admin, lifecycle, templates, webchat, webhooks
+from ginbot.web import admin, handoff, lifecycle, templates, webchat, webhooks
 from ginbot.web.keys import BOT_KEY, CHANNELS_KEY, DB_KEY, SETTINGS_KEY
 
 __all__ = ["BOT_KEY", "CHANNELS_KEY", "DB_KEY", "SETTINGS_KEY", "create_app"]
@@ -86,9 +86,11 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     if telegram is not None and settings.telegram_staff_ids:
         telegram.staff = StaffBroadcasts(db, settings.telegram_staff_ids, now=clock_for(settings))
     runner = DeliveryRunner(settings, db) if settings.run_sender else None
+    handoff.install(app, settings, db, runner)
     if runner is not None:
         await runner.start()
     yield
     metrics.set_outbox_depth_source(None)
+    metrics.set_handoff_waiting_source(None)
     if runner is not None:
         await runner.stop()

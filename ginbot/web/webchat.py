@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy import select
 
 from ginbot.channels.jsonform import replies_json
 from ginbot.channels.registry import REGISTRY
@@ -88,8 +89,44 @@ async def api_chat(request: web.Request) -> web.Response:
     # The registry says whether reminders reach web visitors (they do not); the core words its promises by it.
     can_push = REGISTRY.get(Channel.WEB).push
     message = IncomingMessage(Channel.WEB, user, text, kind=kind, can_push=can_push)
-    replies = await request.app[BOT_KEY].handle(message)
-    return web.json_response({"replies": replies_json(replies)}, dumps=_thai_json)
+    bot = request.app[BOT_KEY]
+    respond = getattr(bot, "respond", None)  # the real core says whether staff have the conversation
+    if respond is not None:
+        outcome = await respond(message)
+        body = {"replies": replies_json(outcome.replies), "handoff": outcome.handoff}
+    else:
+        body = {"replies": replies_json(await bot.handle(message)), "handoff": False}
+    return web.json_response(body, dumps=_thai_json)
+
+
+async def api_updates(request: web.Request) -> web.Response:
+    """What staff said to this visitor after message ``after``: the page polls this while staff have the
+    conversation, so a staff reply appears without a reload."""
+    from ginbot.db import handoffs
+    from ginbot.db.models import ChatUser, ConversationState
+    from ginbot.web.keys import DB_KEY, SETTINGS_KEY
+
+    user = request.query.get("user", "")
+    if not VISITOR_ID.match(user):
+        return web.json_response({"error": "user must be 8–64 characters of A-Z, a-z, 0-9, _ or -"}, status=400)
+    try:
+        after = max(0, int(request.query.get("after", "0")))
+    except ValueError:
+        return web.json_response({"error": "after must be a message number"}, status=400)
+    label = request.app[SETTINGS_KEY].handoff_staff_label
+    async with request.app[DB_KEY].session() as session:
+        lines = await handoffs.messages_for_official(session, Channel.WEB, user, after)
+        mode = await session.scalar(
+            select(ConversationState.mode)
+            .join(ChatUser, ChatUser.id == ConversationState.user_id)
+            .where(ChatUser.channel == Channel.WEB, ChatUser.platform_user_id == user)
+        )
+    messages = [
+        {"id": m.id, "text": f"{label}: {m.text}" if m.sender == "staff" else m.text, "from": m.sender} for m in lines
+    ]
+    last = messages[-1]["id"] if messages else after
+    body = {"messages": messages, "last": last, "handoff": mode in ("waiting", "staff")}
+    return web.json_response(body, dumps=_thai_json)
 
 
 def _too_fast(wait_s: float) -> web.Response:
@@ -108,6 +145,7 @@ def install(app: web.Application) -> None:
     )
     app.router.add_get("/", page, name="chat")
     app.router.add_post("/api/chat", api_chat, name="chat_api")
+    app.router.add_get("/api/chat/updates", api_updates, name="chat_updates")
     app.cleanup_ctx.append(_expire_visitors)
 
 

@@ -26,6 +26,11 @@ KNOWLEDGE_RELOAD_FAILED = "knowledge_reload_failed"
 KNOWLEDGE_PHRASINGS_ADDED = "knowledge_phrasings_added"
 KNOWLEDGE_TOPIC_CREATED = "knowledge_topic_created"
 READINESS_SET = "readiness_set"
+# Written by ginbot.handoff.desk (admin inbox and Telegram staff group alike).
+HANDOFF_REPLY = "handoff_reply"
+HANDOFF_TAKE = "handoff_take"
+HANDOFF_CLOSE = "handoff_close"
+HANDOFF_LEARN = "handoff_learn"
 
 # What the audit page calls each action.
 LABELS_TH = {
@@ -44,6 +49,10 @@ LABELS_TH = {
     KNOWLEDGE_PHRASINGS_ADDED: "เพิ่มคำถามให้หัวข้อความรู้",
     KNOWLEDGE_TOPIC_CREATED: "สร้างหัวข้อความรู้",
     READINESS_SET: "บันทึกความพร้อม v9 แทนผู้ใช้",
+    HANDOFF_REPLY: "ตอบผู้ใช้ (คุยกับเจ้าหน้าที่)",
+    HANDOFF_TAKE: "รับเรื่องสนทนา",
+    HANDOFF_CLOSE: "ปิดการสนทนา",
+    HANDOFF_LEARN: "บันทึกคำตอบให้บอตเรียนรู้",
 }
 
 

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from ginbot.core.intents import INTENTS
-from ginbot.db import queries
+from ginbot.db import handoffs, queries
 from ginbot.delivery.broadcasts import recent_reports
 from ginbot.delivery.policy import PolicyError, load_policy
+from ginbot.handoff.figures import summarise
 from ginbot.nlu.topics import TopicSet
 from ginbot.web.admin import audit, context, stats, views
 from ginbot.web.admin.broadcasts import report_view
 
 log = logging.getLogger(__name__)
 DAYS_SHOWN = 14
+# First-reply times are figured over the last month of handoffs.
+HANDOFF_DAYS = 30
 
 
 async def dashboard(request: web.Request) -> web.StreamResponse:
@@ -36,6 +40,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         cohorts = await queries.cohorts(session)
         per_cohort = await queries.agency_counts_by_cohort(session)
         agency_names = {a.id: a.name_th for a in await queries.agencies(session)}
+        handoff_figures = await handoffs.figures(session, context.real_now() - timedelta(days=HANDOFF_DAYS))
     upcoming: list[stats.UpcomingReminder] = []
     try:
         policy = load_policy(settings.reminders_path)
@@ -67,6 +72,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         "ratings_by_topic": by_topic,
         "intent_labels": {i.id: i.label_th for i in INTENTS},
         "topic_labels": _topic_titles(request, [r.key for r in by_topic]),
+        "handoff": summarise(handoff_figures, context.real_now(), tz),
     }
     return await views.render(request, "dashboard.html", values, section="dashboard")
 

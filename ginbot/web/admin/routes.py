@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ginbot.web.admin import agencies, auth, broadcasts, dashboard, knowledge, readiness, unanswered
+from ginbot.web.admin import agencies, auth, broadcasts, dashboard, inbox, knowledge, readiness, unanswered
 
 
 def add_routes(app: web.Application) -> None:
@@ -39,3 +39,4 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/admin/readiness/status", readiness.set_status, name="admin_readiness_status")
 
     r.add_get("/admin/audit", dashboard.audit_page, name="admin_audit")
+    inbox.add_routes(app)

@@ -19,6 +19,7 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 
 MENU: tuple[tuple[str, str, str], ...] = (
     ("dashboard", "/admin", "ภาพรวม"),
+    ("inbox", "/admin/inbox", "คุยกับผู้ใช้"),
     ("broadcasts", "/admin/broadcasts", "ประกาศ"),
     ("readiness", "/admin/readiness", "ความพร้อม v9"),
     ("unanswered", "/admin/unanswered", "คำถามที่ตอบไม่ได้"),

@@ -68,3 +68,88 @@
   };
   setTimeout(tick, 1000);
 })();
+
+// Staff inbox: follow the open conversations (and one conversation's transcript) without reloading.
+const INBOX_POLL_MS = 3000;
+(function inboxList() {
+  const card = document.getElementById("inbox");
+  if (!card) return;
+  const body = document.getElementById("inbox-rows");
+  const cell = (text, className) => {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  };
+  const render = (rows) => {
+    if (!rows.length) {
+      const tr = document.createElement("tr");
+      tr.className = "empty-row";
+      const td = cell("ไม่มีผู้ใช้รอเจ้าหน้าที่", "empty");
+      td.colSpan = 7;
+      tr.appendChild(td);
+      body.replaceChildren(tr);
+      return;
+    }
+    body.replaceChildren(...rows.map((r) => {
+      const tr = document.createElement("tr");
+      tr.dataset.id = String(r.id);
+      const first = document.createElement("td");
+      const link = document.createElement("a");
+      link.href = `/admin/inbox/${r.id}`;
+      link.textContent = `#${r.id}`;
+      first.appendChild(link);
+      const last = document.createElement("td");
+      const said = document.createElement("span");
+      said.className = "said";
+      said.textContent = r.last_text;
+      const meta = document.createElement("small");
+      meta.textContent = ` ${r.last_from} · ${r.last_at}`;
+      last.append(said, meta);
+      tr.append(first, cell(r.channel), cell(r.agency), cell(r.status), cell(r.waiting || "–", "n"), last,
+        cell(r.assigned || "–"));
+      return tr;
+    }));
+  };
+  const tick = () => {
+    fetch(card.dataset.jsonUrl, { credentials: "same-origin" })
+      .then((r) => r.json())
+      .then((data) => { render(data.open); setTimeout(tick, INBOX_POLL_MS); })
+      .catch(() => setTimeout(tick, INBOX_POLL_MS * 2));
+  };
+  setTimeout(tick, INBOX_POLL_MS);
+})();
+
+(function conversation() {
+  const card = document.getElementById("conversation");
+  if (!card) return;
+  const list = document.getElementById("transcript");
+  const status = document.getElementById("conversation-status");
+  const assigned = document.getElementById("conversation-assigned");
+  const seen = () => new Set(Array.from(list.children, (li) => li.dataset.id));
+  const tick = () => {
+    fetch(card.dataset.jsonUrl, { credentials: "same-origin" })
+      .then((r) => r.json())
+      .then((data) => {
+        const have = seen();
+        for (const line of data.lines) {
+          if (have.has(String(line.id))) continue;
+          const li = document.createElement("li");
+          li.className = `line ${line.from}`;
+          li.dataset.id = String(line.id);
+          const meta = document.createElement("small");
+          meta.textContent = `${line.who} · ${line.at}`;
+          const said = document.createElement("p");
+          said.className = "said";
+          said.textContent = line.text;
+          li.append(meta, said);
+          list.appendChild(li);
+        }
+        status.textContent = data.status;
+        assigned.textContent = data.assigned || "–";
+        if (!data.closed) setTimeout(tick, INBOX_POLL_MS);
+      })
+      .catch(() => setTimeout(tick, INBOX_POLL_MS * 2));
+  };
+  setTimeout(tick, INBOX_POLL_MS);
+})();

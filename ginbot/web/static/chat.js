@@ -54,6 +54,29 @@
       buttons = reply.quick_replies.length ? reply.quick_replies : buttons;
     }
     showQuickReplies(buttons);
+    if (data.handoff) followStaff();
+  }
+
+  // While staff have the conversation, ask every few seconds for what they wrote (no reload needed).
+  const STAFF_POLL_MS = 2000;
+  let staffTimer = null;
+  let lastStaffMessage = Number(localStorage.getItem("ginbot-staff-last") || 0);
+  function followStaff() {
+    if (staffTimer === null) staffTimer = setTimeout(pollStaff, STAFF_POLL_MS);
+  }
+  async function pollStaff() {
+    staffTimer = null;
+    let data;
+    try {
+      const query = new URLSearchParams({user: visitorId(), after: String(lastStaffMessage)});
+      const response = await fetch("/api/chat/updates?" + query);
+      if (!response.ok) { followStaff(); return; }
+      data = await response.json();
+    } catch (error) { followStaff(); return; }
+    for (const message of data.messages) show(message.text, message.from === "staff" ? "bot staff" : "bot");
+    lastStaffMessage = data.last;
+    localStorage.setItem("ginbot-staff-last", String(lastStaffMessage));
+    if (data.handoff) followStaff();
   }
 
   function send(text) {
@@ -71,5 +94,5 @@
     input.focus();
   });
 
-  if (!localStorage.getItem("ginbot-visitor")) { post({text: "", event: "open"}); } else { visitorId(); }
+  if (!localStorage.getItem("ginbot-visitor")) { post({text: "", event: "open"}); } else { visitorId(); pollStaff(); }
 })();

@@ -24,6 +24,7 @@ from ginbot.db.models import ChatUser, MessageLog
 from ginbot.db.session import Database
 from ginbot.nlu.intents import IntentExample
 from ginbot.settings import Settings, load_settings
+from ginbot.testing.fixtures import line_stub  # noqa: F401  (pytest fixture, for the inbox tests)
 from ginbot.web.admin.accounts import create_staff
 from ginbot.web.app import create_app
 
