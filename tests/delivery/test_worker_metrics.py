@@ -50,7 +50,11 @@ async def test_the_worker_serves_its_deliveries_and_the_outbox_depth(db: Databas
                     scraped.append(await resp.text())
             except aiohttp.ClientError:
                 return False  # not listening yet
-            return sample(scraped[-1], "ginbot_deliveries_total", channel="telegram", outcome="sent") == N_TELEGRAM
+            # Both in one scrape: the depth query may run just before the sender records its last batch.
+            return (
+                sample(scraped[-1], "ginbot_deliveries_total", channel="telegram", outcome="sent") == N_TELEGRAM
+                and sample(scraped[-1], "ginbot_outbox_queued", channel="telegram") == 0
+            )
 
         await wait_for(all_sent, 60, "the worker's /metrics to count every delivery", log)
         assert sample(scraped[-1], "ginbot_outbox_queued", channel="telegram") == 0
