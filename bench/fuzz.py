@@ -51,13 +51,15 @@ async def run(url: str, nlu: Nlu, content: Content, count: int, seed_value: int)
         message = IncomingMessage(CHANNELS[i % 3], f"fuzz-{i % 30}", text)
         t0 = time.perf_counter()
         try:
-            replies = await bot.handle(message)
+            outcome = await bot.respond(message)
         except Exception as exc:
             crashes += 1
             first_crash = first_crash or f"input {i}: {exc!r}"
             continue
         latencies.append(time.perf_counter() - t0)
-        if not replies or not all(r.text.strip() for r in replies):
+        if outcome.handoff and not outcome.replies:
+            continue  # handed to staff: the bot rightly stays quiet
+        if not outcome.replies or not all(r.text.strip() for r in outcome.replies):
             unanswered += 1
     total_s = time.perf_counter() - started
     await db.close()
