@@ -28,6 +28,9 @@ class TopicAnswer:
     answer: str  # may hold answers.yml link placeholders such as {helpdesk_phone}
     links: tuple[tuple[str, str], ...] = ()  # (label, url)
     score: float = 0.0
+    # The topic's ``en`` block, for people who write in English; empty when the topic has none.
+    title_en: str = ""
+    answer_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ class NluUnderstanding:
             else TopicAnswer(
                 topic.id, topic.title, topic.answer, tuple((link.label, link.url) for link in topic.links),
                 float(getattr(chosen, "score", 0.0)),
+                title_en=topic.en.title if topic.en else "",
+                answer_en=topic.en.answer if topic.en else "",
             ),
             topic_suggestions=suggestions,
         )

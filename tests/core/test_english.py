@@ -3,10 +3,18 @@ remembered for the next turn. A Thai message with English words in it stays Thai
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 from sqlalchemy import select
 
+from ginbot.core.clock import Clock
+from ginbot.core.content import Content
+from ginbot.core.dialogue import Bot
+from ginbot.core.understanding import NluUnderstanding, Understood
 from ginbot.db.models import ChatUser
 from ginbot.db.session import Database
+from ginbot.nlu.engine import Nlu
 from tests.core.conftest import Chat
 
 
@@ -73,3 +81,30 @@ async def test_the_menu_and_did_you_mean_buttons_are_in_english(chat: Chat) -> N
     await chat.say("what's the weather tomorrow")
     assert chat.buttons and chat.buttons[-1] == "Contact staff"
     assert not any("\u0e01" <= ch <= "\u0e4e" for label in chat.buttons for ch in label)
+
+
+async def test_a_knowledge_topic_asked_in_english_is_answered_from_its_en_block(chat: Chat) -> None:
+    answer = await chat.say("how do I share my screen")
+    assert answer.startswith("Share screen") and "Screen Recording" in answer
+    assert not any("\u0e01" <= ch <= "\u0e4e" for ch in answer.split("\n", 2)[1])
+
+
+async def test_a_topic_without_english_is_answered_in_thai_with_one_english_line(
+    seeded_sqlite: Database, nlu: Nlu, content: Content
+) -> None:
+    class ThaiOnlyTopics:
+        """The real NLU, with every topic's English block taken away."""
+
+        def __init__(self) -> None:
+            self.inner = NluUnderstanding(nlu)
+
+        def understand(self, text: str) -> Understood:
+            found = self.inner.understand(text)
+            if found.topic is None:
+                return found
+            return replace(found, topic=replace(found.topic, title_en="", answer_en=""))
+
+    bot = Bot(seeded_sqlite, ThaiOnlyTopics(), content, Clock(date(2020, 7, 3)))
+    answer = await Chat(bot).say("how do I share my screen")
+    assert answer.startswith("แชร์หน้าจอ")
+    assert answer.splitlines()[-1] == '(This answer is only in Thai so far. Tap "Contact staff" for help in English.)'

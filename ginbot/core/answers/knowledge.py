@@ -29,5 +29,10 @@ def answer(turn: Turn) -> Outcome:
     links = tuple(Button.link(label, url) for label, url in topic.links)[: MAX_BUTTONS - len(phone)]
     related = topic_buttons(turn.understood.topic_suggestions, skip_title=topic.title)
     related += [b for b in INTENTS.offer("contact_staff", turn.language) if b not in related]
-    text = f"{topic.title}\n{turn.content.render(topic.answer)}"
+    if turn.language == "en" and topic.answer_en:
+        text = f"{topic.title_en or topic.title}\n{turn.content.render(topic.answer_en)}"
+    elif turn.language == "en":  # no English yet: the Thai answer, and one English line saying so
+        text = f"{topic.title}\n{turn.content.render(topic.answer)}\n{turn.text('topic_thai_only')}"
+    else:
+        text = f"{topic.title}\n{turn.content.render(topic.answer)}"
     return Outcome([Reply(text, tuple(related), buttons=(*links, *phone))], topic=topic.id)
