@@ -14,6 +14,7 @@ answers get 👍/👎 buttons, and the conversation's context is stored for the 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -271,6 +272,9 @@ class Bot:
         reported = await readiness.respond(turn)  # "ติดตั้งแล้ว", a check-in button or answer
         if reported is not None:
             return reported
+        if turn.understood.intent == "report_ready":
+            # Not a status after all ("แล้ว mac ล่ะ" names no install): let the follow-up rules read it.
+            turn.understood = dataclasses.replace(turn.understood, intent="fallback")
         turn.understood = context.follow_up(turn.understood, turn.context, _names(turn))
         if turn.understood.topic is not None:
             return knowledge.answer(turn)
