@@ -106,7 +106,7 @@ async def run(conversations: int, replies: int, rate: float, database_url: str |
             "GINBOT_TELEGRAM_TOKEN": DEFAULT_TOKEN,
             "GINBOT_TELEGRAM_API_BASE": telegram.api_base,
             "GINBOT_TELEGRAM_WEBHOOK_SECRET": TG_SECRET,
-            "GINBOT_PUBLIC_URL": "https://ginbot.example.go.th",
+            "GINBOT_PUBLIC_URL": "https://bot.example.go.th",
             "GINBOT_TELEGRAM_STAFF_CHAT_ID": str(STAFF_CHAT),
             "GINBOT_TELEGRAM_STAFF_IDS": str(STAFF_MEMBER),
             "GINBOT_PLANNER_INTERVAL_S": "3600",

@@ -1,4 +1,4 @@
-"""Sending one answer on LINE so that it arrives, and arrives once (PLATFORM-NOTES.md, "Delivery").
+"""Sending one answer on LINE so that it arrives, and arrives once.
 
 - **Reply** while the event's token is live (replies are free; pushes count against the monthly quota).
   A reply has no retry key, so an uncertain reply (timeout, network error, 5xx) is retried *with the same

@@ -105,7 +105,7 @@ def parse_local_time(value: str, tz: ZoneInfo) -> datetime | None:
 
 
 # The largest id PostgreSQL's INTEGER holds: a bigger number is no row, not a database error.
-MAX_ID = 2**31 - 1
+MAX_ID = 2_147_483_647  # 2**31 - 1, the largest id an INTEGER column holds
 
 
 def small_int(value: object) -> int | None:
