@@ -34,6 +34,11 @@ def _fresh_nlu(data: Path, topics: object = None) -> Nlu:
 def data_dir(tmp_path: Path) -> Path:
     data = tmp_path / "data"
     shutil.copytree(FIXTURES / "data", data)
+    # The app reads its answers and policies from GINBOT_DATA_DIR too: the bundled ones.
+    bundled = Path(__file__).resolve().parents[3] / "data"
+    for name in ("answers.yml", "answers.en.yml", "reminders.yml", "checkins.yml"):
+        if not (data / name).exists():
+            shutil.copy(bundled / name, data / name)
     return data
 
 
