@@ -8,14 +8,10 @@ import json
 import signal
 import sys
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ginbot.channels.registry import REGISTRY
 from ginbot.settings import Settings
-
-if TYPE_CHECKING:
-    from ginbot.delivery.runner import DeliveryRunner
 
 EXIT_USAGE = 2
 
@@ -118,35 +114,19 @@ async def worker(settings: Settings) -> int:
 
         report_outbox_depth(db)
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-        metrics_server = await serve_metrics(settings.host, settings.metrics_port, token, healthy=runner.alive)
+        metrics_server = await serve_metrics(settings.host, settings.metrics_port, token)
         print(f"ginbot worker: metrics at http://{settings.host}:{settings.metrics_port}/metrics", flush=True)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
-    code = 0
     try:
         await runner.start()
         print("ginbot worker: draining the outbox (Ctrl-C to stop after the current batch)", flush=True)
-        code = await _until_stopped_or_dead(runner, stopping)
+        await stopping.wait()
     finally:
         await runner.stop()
         if metrics_server is not None:
             await metrics_server.cleanup()
         await db.close()
-    return code
-
-
-async def _until_stopped_or_dead(runner: DeliveryRunner, stopping: asyncio.Event) -> int:
-    """0 after a signal; 1 when the planner or the sender died first, so the orchestrator restarts us
-    rather than keeping a worker that sends nothing."""
-    stop = asyncio.ensure_future(stopping.wait())
-    run = asyncio.ensure_future(runner.wait())
-    await asyncio.wait({stop, run}, return_when=asyncio.FIRST_COMPLETED)
-    stop.cancel()
-    if stopping.is_set():
-        run.cancel()
-        return 0
-    error = run.exception() if not run.cancelled() else None
-    print(f"ginbot worker: the sender stopped unexpectedly ({error!r}); exiting", file=sys.stderr, flush=True)
-    return 1
+    return 0

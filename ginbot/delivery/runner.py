@@ -218,12 +218,8 @@ class DeliveryRunner:
                 pass
 
     async def wait(self) -> None:
-        """Until stopped (the `ginbot worker` main loop); raises what killed the planner or the sender."""
+        """Until stopped (the `ginbot worker` main loop)."""
         await asyncio.gather(*self._tasks)
-
-    def alive(self) -> bool:
-        """Started and neither stopped nor dead (the worker's /healthz)."""
-        return bool(self._tasks) and not any(task.done() for task in self._tasks)
 
     async def stop(self) -> None:
         self._stop.set()

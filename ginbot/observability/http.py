@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -65,22 +65,12 @@ def metrics_route(token: str | None) -> Handler:
     return guarded
 
 
-async def serve_metrics(
-    host: str, port: int, token: str | None = None, healthy: Callable[[], bool] | None = None
-) -> web.AppRunner:
+async def serve_metrics(host: str, port: int, token: str | None = None) -> web.AppRunner:
     """``GET /metrics`` alone on its own port, for ``ginbot worker`` (no web server of its own) and for
     ``ginbot serve`` with GINBOT_METRICS_ADDRESS; in the caller's event loop, so scrape-time gauges are
     refreshed as on the web server. Clean up the runner to stop it."""
     app = web.Application()
     app.router.add_get("/metrics", metrics_route(token))
-    if healthy is not None:  # ginbot worker: 503 once its planner or sender has died
-        check = healthy
-
-        async def healthz(_request: web.Request) -> web.Response:
-            ok = check()
-            return web.json_response({"status": "ok" if ok else "failing"}, status=200 if ok else 503)
-
-        app.router.add_get("/healthz", healthz)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
