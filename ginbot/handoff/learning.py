@@ -1,20 +1,24 @@
-"""Learning from a closed conversation: the official's question, as staff word it, becomes a training
-example of the intent staff choose, and the running classifier is retrained at once.
+"""Learning from a closed conversation. Staff save the official's question (as they word it) as
 
-Knowledge topics (question + staff answer) would be the richer target; until topic storage exists on main
-the existing ``training_examples`` mechanism is what staff can save into.
+- a phrasing of an existing knowledge topic, or the first question of a new topic whose answer is their own
+  reply (ginbot.web.admin.knowledge.save_question; ``mark_learned`` runs in its transaction), or
+- a training example of a scripted intent (``learn`` here), when the question belongs to one.
+
+Either way the running NLU is retrained at once and the change survives restarts.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.core.intents import INTENTS
 from ginbot.db import handoffs
-from ginbot.db.models import AuditLog, TrainingExample, utcnow
+from ginbot.db.models import AuditLog, HandoffMessage, TrainingExample, utcnow
 from ginbot.db.session import Database
 from ginbot.nlu.intents import IntentExample
 from ginbot.nlu.text import normalise
@@ -46,16 +50,11 @@ async def learn(
     if not question or len(question) > MAX_QUESTION_CHARS:
         raise LearnError(f"คำถามต้องมี 1–{MAX_QUESTION_CHARS} ตัวอักษร")
     async with db.session() as session:
-        handoff = await handoffs.get(session, handoff_id)
-        if handoff is None:
-            raise LearnError("ไม่พบการสนทนานี้")
-        if handoff.status != "closed":
-            raise LearnError("บันทึกให้บอตเรียนรู้ได้เมื่อปิดการสนทนาแล้ว")
+        await mark_learned(session, handoff_id)
         known = {normalise(t) for t in (await session.scalars(select(TrainingExample.text))).all()}
         new = normalise(question) not in known
         if new:
             session.add(TrainingExample(text=question, intent=intent, staff_name=staff_name))
-        handoff.learned = True
         session.add(
             AuditLog(
                 staff_name=staff_name,
@@ -70,3 +69,19 @@ async def learn(
             await asyncio.get_running_loop().run_in_executor(None, nlu.retrain, [IntentExample(question, intent)])
         lifecycle.resettle_heap()
     return intent
+
+
+async def mark_learned(session: AsyncSession, handoff_id: int) -> None:
+    """Mark closed conversation ``handoff_id`` as learned from; LearnError if it is missing or still open."""
+    handoff = await handoffs.get(session, handoff_id)
+    if handoff is None:
+        raise LearnError("ไม่พบการสนทนานี้")
+    if handoff.status != "closed":
+        raise LearnError("บันทึกให้บอตเรียนรู้ได้เมื่อปิดการสนทนาแล้ว")
+    handoff.learned = True
+
+
+def staff_answer(lines: Sequence[HandoffMessage], limit: int) -> str:
+    """What staff answered in the conversation, as a first draft of a new topic's answer (≤ ``limit``)."""
+    said = "\n".join(line.text.strip() for line in lines if line.sender == "staff" and line.text.strip())
+    return said[:limit]

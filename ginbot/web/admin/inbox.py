@@ -12,13 +12,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.core.intents import INTENTS
 from ginbot.db import handoffs
 from ginbot.db.models import Handoff, HandoffMessage
 from ginbot.handoff.desk import Desk, DeskError
-from ginbot.handoff.learning import LearnError, learn
-from ginbot.web.admin import context, unanswered, views
+from ginbot.handoff.learning import LearnError, learn, mark_learned, staff_answer
+from ginbot.nlu.topics import MAX_ANSWER_CHARS
+from ginbot.web.admin import context, knowledge, unanswered, views
+from ginbot.web.admin.knowledge import KnowledgeFormError
 
 CHANNEL_NAMES = {"line": "LINE", "telegram": "Telegram", "web": "เว็บแชท", "console": "คอนโซล"}
 STATUS_TH = {"waiting": "รอเจ้าหน้าที่", "staff": "เจ้าหน้าที่ตอบแล้ว", "closed": "ปิดแล้ว"}
@@ -114,6 +117,8 @@ async def conversation(request: web.Request) -> web.StreamResponse:
         "label": context.settings(request).handoff_staff_label,
         "intents": [(i.id, i.label_th) for i in INTENTS if i.id != "fallback"],
         "question": next((line.text for line in lines if line.sender == "official"), ""),
+        "answer": staff_answer(lines, MAX_ANSWER_CHARS),
+        "topics": await unanswered.known_topics(request),
     }
     return await views.render(request, "conversation.html", values, section="inbox")
 
@@ -147,21 +152,40 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
             await desk.close(handoff_id, staff_name=me.name, via="admin", ip=ip)
             notice = "ปิดการสนทนาแล้ว ผู้ใช้กลับไปคุยกับ ginbot"
         else:
-            intent, question = form.get("intent"), form.get("question")
-            saved = await learn(
-                context.db(request),
-                context.nlu_of(context.bot(request)),
-                request.app[unanswered.RETRAIN_LOCK_KEY],
-                handoff_id=handoff_id,
-                question=question if isinstance(question, str) else "",
-                intent=intent if isinstance(intent, str) else "",
-                staff_name=me.name,
-                ip=ip,
-            )
-            notice = f"บันทึกคำถามเป็นตัวอย่างของหมวด “{INTENTS.label(saved)}” แล้ว"
-    except (DeskError, LearnError) as exc:
+            notice = await _learn(request, form, handoff_id, staff_name=me.name, ip=ip)
+    except (DeskError, LearnError, KnowledgeFormError) as exc:
         notice = str(exc)
     raise await views.redirect_with_notice(request, here, notice)
+
+
+async def _learn(request: web.Request, form: Any, handoff_id: int, *, staff_name: str, ip: str | None) -> str:
+    """Save the conversation's question where staff chose: a topic, a new topic, or an intent's examples."""
+    def field(name: str) -> str:
+        value = form.get(name)
+        return value if isinstance(value, str) else ""
+
+    target, question = field("target") or "intent", field("question")
+    db, nlu, lock = context.db(request), context.nlu_of(context.bot(request)), request.app[unanswered.RETRAIN_LOCK_KEY]
+    if target == "intent":
+        saved = await learn(db, nlu, lock, handoff_id=handoff_id, question=question, intent=field("intent"),
+                            staff_name=staff_name, ip=ip)  # fmt: skip
+        return f"บันทึกคำถามเป็นตัวอย่างของหมวด “{INTENTS.label(saved)}” แล้ว"
+    creating = target == "new_topic"
+    if not creating and not field("topic"):
+        raise LearnError("เลือกหัวข้อความรู้ก่อนบันทึก")
+
+    async def mark(session: AsyncSession) -> None:
+        await mark_learned(session, handoff_id)
+
+    changed = await knowledge.save_question(
+        db, context.settings(request), nlu, lock, question=question, topic_id=None if creating else field("topic"),
+        title=field("title"), answer=field("answer"), staff_name=staff_name, ip=ip,
+        details={"handoff_id": handoff_id}, also=mark,
+    )  # fmt: skip
+    notice = "สร้างหัวข้อความรู้ใหม่แล้ว" if creating else "เพิ่มคำถามให้หัวข้อความรู้แล้ว"
+    if not changed.new_phrasings and not creating:
+        notice = "หัวข้อนี้มีคำถามนี้อยู่แล้ว"
+    return notice + (" บอตใช้ความรู้ใหม่นี้แล้ว" if changed.retrained else "")
 
 
 async def reply(request: web.Request) -> web.StreamResponse:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.db import queries
 from ginbot.db.models import KnowledgeQuestion, KnowledgeTopic
@@ -28,6 +29,7 @@ from ginbot.wiring import knowledge, stored_knowledge
 # message_log.reviewed_intent of questions that became a topic's phrasings (not an intent id).
 REVIEWED_AS_TOPIC = "#topic"
 UNANSWERED = "/admin/unanswered"
+MAX_QUESTION_CHARS = 500
 
 
 class KnowledgeFormError(ValueError):
@@ -85,16 +87,7 @@ async def add_phrasings(db: Database, settings: Settings, nlu: Any | None, lock:
     """The unanswered messages ``ids`` become phrasings of ``topic_id``, or of a new topic (title + answer)."""
     creating = topic_id is None
     known = await current_topics(db, settings)
-    if creating:
-        title, answer = title.strip(), answer.strip()
-        if not title or len(title) > MAX_TITLE_CHARS:
-            raise KnowledgeFormError(f"ชื่อหัวข้อต้องมี 1–{MAX_TITLE_CHARS} ตัวอักษร (เป็นปุ่มในแชต)")
-        if not answer or len(answer) > MAX_ANSWER_CHARS:
-            raise KnowledgeFormError(f"คำตอบต้องมี 1–{MAX_ANSWER_CHARS} ตัวอักษร (ให้อ่านจบในจอโทรศัพท์)")
-        topic_id = f"staff_{uuid.uuid4().hex[:8]}"
-    elif known.get(str(topic_id)) is None:
-        raise KnowledgeFormError("ไม่พบหัวข้อความรู้ที่เลือก")
-    assert topic_id is not None
+    title, answer, topic_id = _target(known, topic_id, title, answer)
     phrasings = {same_text_key(q) for t in known.topics for q in t.phrasings()}
     added = 0
     async with db.session() as session:
@@ -119,6 +112,53 @@ async def add_phrasings(db: Database, settings: Settings, nlu: Any | None, lock:
             raise KnowledgeFormError("ข้อความที่เลือกถูกตรวจไปแล้ว")  # rolls the new topic back
     retrained = bool(added or creating) and await _retrain(nlu, lock, await current_topics(db, settings))
     return Changed(topic_id, len(messages), added, retrained)
+
+
+def _target(known: TopicSet, topic_id: str | None, title: str, answer: str) -> tuple[str, str, str]:
+    """(title, answer, topic id) of where questions go: ``topic_id`` if it exists, else a new staff topic."""
+    if topic_id is not None:
+        if known.get(topic_id) is None:
+            raise KnowledgeFormError("ไม่พบหัวข้อความรู้ที่เลือก")
+        return title, answer, topic_id
+    title, answer = title.strip(), answer.strip()
+    if not title or len(title) > MAX_TITLE_CHARS:
+        raise KnowledgeFormError(f"ชื่อหัวข้อต้องมี 1–{MAX_TITLE_CHARS} ตัวอักษร (เป็นปุ่มในแชต)")
+    if not answer or len(answer) > MAX_ANSWER_CHARS:
+        raise KnowledgeFormError(f"คำตอบต้องมี 1–{MAX_ANSWER_CHARS} ตัวอักษร (ให้อ่านจบในจอโทรศัพท์)")
+    return title, answer, f"staff_{uuid.uuid4().hex[:8]}"
+
+
+async def save_question(db: Database, settings: Settings, nlu: Any | None, lock: asyncio.Lock, *, question: str,
+                        topic_id: str | None = None, title: str = "", answer: str = "", staff_name: str,
+                        ip: str | None, details: dict[str, Any],
+                        also: Callable[[AsyncSession], Awaitable[None]] | None = None) -> Changed:  # fmt: skip
+    """One question (as staff word it) becomes a phrasing of ``topic_id``, or the first of a new topic.
+
+    ``also`` runs in the same transaction (the inbox marks its conversation learned there), so a failure in
+    it stores nothing. ``details`` go into the audit record beside the topic.
+    """
+    question = question.strip()
+    if not question or len(question) > MAX_QUESTION_CHARS:
+        raise KnowledgeFormError(f"คำถามต้องมี 1–{MAX_QUESTION_CHARS} ตัวอักษร")
+    creating = topic_id is None
+    known = await current_topics(db, settings)
+    title, answer, topic_id = _target(known, topic_id, title, answer)
+    key = same_text_key(question)
+    new = bool(key) and key not in {same_text_key(q) for t in known.topics for q in t.phrasings()}
+    async with db.session() as session:
+        if also is not None:
+            await also(session)
+        if creating:
+            session.add(KnowledgeTopic(id=topic_id, title=title, answer=answer, staff_name=staff_name))
+        if new:
+            session.add(KnowledgeQuestion(topic_id=topic_id, text=question, staff_name=staff_name))
+        details = {"topic": topic_id, "question": question, "phrasings": int(new)} | details
+        if creating:
+            details |= {"title": title, "answer": answer}
+        action = audit.KNOWLEDGE_TOPIC_CREATED if creating else audit.KNOWLEDGE_PHRASINGS_ADDED
+        await audit.record(session, action, staff_name=staff_name, details=details, ip=ip)
+    retrained = (new or creating) and await _retrain(nlu, lock, await current_topics(db, settings))
+    return Changed(topic_id, 0, int(new), retrained)
 
 
 # --- handlers ------------------------------------------------------------------------------------------------

@@ -13,10 +13,10 @@ from ginbot.web.admin import context, forms, review, views
 RETRAIN_LOCK_KEY = review.RETRAIN_LOCK_KEY
 
 
-async def page(request: web.Request) -> web.StreamResponse:
+async def known_topics(request: web.Request) -> list[tuple[str, str]]:
+    """(id, title) of every knowledge topic, by title: what staff can file a question under."""
     from ginbot.web.admin.knowledge import current_topics
 
-    groups, shown = await review.pending_groups(context.db(request))
     # What the running bot knows; without one (or a stand-in without topics), what a restart would load.
     topics = getattr(context.nlu_of(context.bot(request)), "topics", None)
     if not isinstance(topics, TopicSet):
@@ -24,8 +24,13 @@ async def page(request: web.Request) -> web.StreamResponse:
             topics = await current_topics(context.db(request), context.settings(request))
         except DataFileError:  # a broken file: the reload button reports it; the page still works
             topics = TopicSet(())
+    return sorted(((t.id, t.title) for t in topics.topics), key=lambda pair: pair[1])
+
+
+async def page(request: web.Request) -> web.StreamResponse:
+    groups, shown = await review.pending_groups(context.db(request))
     values = {
-        "topics": sorted(((t.id, t.title) for t in topics.topics), key=lambda pair: pair[1]),
+        "topics": await known_topics(request),
         "groups": groups,
         "shown": shown,
         "limit": review.PAGE_LIMIT,

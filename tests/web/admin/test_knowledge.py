@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -15,7 +16,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from ginbot.db.models import AuditLog, KnowledgeQuestion, KnowledgeTopic, MessageLog
+from ginbot.db import handoffs
+from ginbot.db.models import AuditLog, ChatUser, KnowledgeQuestion, KnowledgeTopic, MessageLog
 from ginbot.db.session import Database
 from ginbot.nlu.agency_table import load_agencies_csv
 from ginbot.nlu.engine import Nlu
@@ -155,3 +157,70 @@ async def test_reload_reads_a_new_file_and_a_broken_one_keeps_the_old_model(teac
     assert "โหลดความรู้ใหม่ไม่สำเร็จ" in page and "broken.yml" in page
     assert len(_nlu(teacher).topics) == 4  # the old model answers on
     assert (await _actions(teacher.db))[-2:] == ["knowledge_reloaded", "knowledge_reload_failed"]
+
+
+async def _closed_conversation(db: Database, *said: tuple[str, str]) -> int:
+    """A handoff closed by staff, with its transcript (sender, text)."""
+    now = datetime.now(UTC)
+    async with db.session() as s:
+        user = ChatUser(channel="line", platform_user_id="U" + "a" * 32, subscribed=True)
+        s.add(user)
+        await s.flush()
+        handoff = await handoffs.open_handoff(s, user_id=user.id, channel="line", agency_id=None, now=now)
+        for sender, text in said:
+            await handoffs.add_message(s, handoff.id, sender, text, now=now,
+                                       staff_name="somchai" if sender == "staff" else None)  # fmt: skip
+        handoff.status, handoff.closed_at = "closed", now
+        return handoff.id
+
+
+async def test_a_closed_conversation_becomes_a_new_topic_answered_at_once(teacher: Admin, data_dir: Path) -> None:
+    handoff_id = await _closed_conversation(
+        teacher.db, ("official", "ขอคุยกับเจ้าหน้าที่ มาประชุมที่ตึกจอดรถตรงไหนคะ"), ("staff", "จอดที่อาคาร B ชั้น 2 ค่ะ")
+    )
+    page = f"/admin/inbox/{handoff_id}"
+    html = await (await teacher.client.get(page)).text()
+    # The form offers the existing topics and drafts the new topic's answer from what staff said.
+    assert 'value="share_screen"' in html and ">จอดที่อาคาร B ชั้น 2 ค่ะ</textarea>" in html
+    learned = {"target": "new_topic", "question": "มาประชุมที่ตึกจอดรถตรงไหนคะ", "title": "ที่จอดรถ",
+               "answer": "จอดที่อาคาร B ชั้น 2 ค่ะ"}  # fmt: skip
+    assert (await teacher.post(f"{page}/learn", learned)).status == 303
+    async with teacher.db.session() as s:
+        (created,) = (await s.scalars(select(KnowledgeTopic))).all()
+        (question,) = (await s.scalars(select(KnowledgeQuestion))).all()
+        handoff = await handoffs.get(s, handoff_id)
+        record = await s.scalar(select(AuditLog).order_by(AuditLog.id.desc()).limit(1))
+    assert (created.title, created.answer, question.text) == ("ที่จอดรถ", "จอดที่อาคาร B ชั้น 2 ค่ะ", "มาประชุมที่ตึกจอดรถตรงไหนคะ")
+    assert handoff is not None and handoff.learned
+    assert record is not None and record.action == "knowledge_topic_created"
+    assert record.details["handoff_id"] == handoff_id
+    for nlu in (_nlu(teacher), await _restarted(teacher, data_dir)):
+        found = nlu.parse("มาประชุมจอดรถได้ตรงไหน").topic
+        assert found is not None and found.id == created.id
+
+
+async def test_a_closed_conversation_adds_a_phrasing_to_a_topic(teacher: Admin, data_dir: Path) -> None:
+    asked = "ผู้ฟังมองไม่เห็นสไลด์ที่ผมเปิดอยู่บนเครื่อง"
+    handoff_id = await _closed_conversation(teacher.db, ("official", asked), ("staff", "กดปุ่มแชร์หน้าจอก่อนค่ะ"))
+    form = {"target": "topic", "question": asked, "topic": "share_screen"}
+    assert (await teacher.post(f"/admin/inbox/{handoff_id}/learn", form)).status == 303
+    async with teacher.db.session() as s:
+        rows = (await s.scalars(select(KnowledgeQuestion))).all()
+    assert [(r.topic_id, r.text) for r in rows] == [("share_screen", asked)]
+    found = _nlu(teacher).parse(asked).topic
+    assert found is not None and found.id == "share_screen"
+    assert (await _actions(teacher.db))[-1] == "knowledge_phrasings_added"
+
+
+async def test_an_open_conversation_teaches_nothing(teacher: Admin) -> None:
+    now = datetime.now(UTC)
+    async with teacher.db.session() as s:
+        user = ChatUser(channel="line", platform_user_id="U" + "b" * 32, subscribed=True)
+        s.add(user)
+        await s.flush()
+        handoff_id = (await handoffs.open_handoff(s, user_id=user.id, channel="line", agency_id=None, now=now)).id
+    form = {"target": "new_topic", "question": "จอดรถตรงไหน", "title": "ที่จอดรถ", "answer": "อาคาร B"}
+    resp = await teacher.post(f"/admin/inbox/{handoff_id}/learn", form, allow_redirects=True)
+    assert "บันทึกให้บอตเรียนรู้ได้เมื่อปิดการสนทนาแล้ว" in await resp.text()
+    async with teacher.db.session() as s:
+        assert (await s.scalars(select(KnowledgeTopic))).all() == []
