@@ -36,7 +36,7 @@ from tests.conftest import create_pg_database, drop_pg_database, seed  # noqa: E
 CONTENT = Content.load(ROOT / "data" / "answers.yml")
 CHECKINS = (
     load_checkin_policy(ROOT / "data" / "checkins.yml"),
-    CheckinMessage(CONTENT.text("checkin"), CONTENT.buttons("checkin")),
+    CheckinMessage.from_content(CONTENT),
 )
 FIRST = datetime(2020, 7, 1, 2, 0, tzinfo=UTC)  # 09:00 Bangkok, cohort 1's migration day
 

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, DateTime, Integer, String, and_, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ginbot.core.content import Content
 from ginbot.core.messages import QuickReply
 from ginbot.db import queries
 from ginbot.db.models import Broadcast, ChatUser, OutboxRow, Readiness, utcnow
@@ -38,6 +39,21 @@ class CheckinMessage:
 
     text: str
     buttons: tuple[QuickReply, ...]
+    # The English question for people who write to ginbot in English; None: everyone is asked in Thai.
+    english: CheckinMessage | None = None
+
+    @classmethod
+    def from_content(cls, content: Content) -> CheckinMessage:
+        """``checkin`` and ``buttons.checkin`` of data/answers.yml, and of answers.en.yml when it has them."""
+        english = None
+        if "en" in content.languages:
+            en = content.in_language("en")
+            english = cls(en.text("checkin"), en.buttons("checkin"))
+        return cls(content.text("checkin"), content.buttons("checkin"), english)
+
+    def by_language(self) -> dict[str | None, CheckinMessage]:
+        """One message per audience: None (everyone) when there is no English text, else "th" and "en"."""
+        return {None: self} if self.english is None else {"th": self, "en": self.english}
 
 
 @dataclass
@@ -60,9 +76,12 @@ def _unanswered() -> ColumnElement[bool]:
     return ~exists().where(Readiness.user_id == ChatUser.id)
 
 
-def _got(broadcast_id: int, before: datetime) -> ColumnElement[bool]:
+def _got(broadcast_ids: list[int], before: datetime) -> ColumnElement[bool]:
+    """Was asked in one of ``broadcast_ids`` (a round, in any language) before ``before``."""
     return exists().where(
-        OutboxRow.broadcast_id == broadcast_id, OutboxRow.user_id == ChatUser.id, OutboxRow.created_at < utc(before)
+        OutboxRow.broadcast_id.in_(broadcast_ids or [-1]),
+        OutboxRow.user_id == ChatUser.id,
+        OutboxRow.created_at < utc(before),
     )
 
 
@@ -87,15 +106,22 @@ def _still_not_installed(since_before: datetime, checkin_ids: list[int]) -> Colu
     )
 
 
+def _in(key: str, language: str | None) -> str:
+    # Thai (or everyone's) keys stay as they were before English existed, so no round is asked twice.
+    return key if language in (None, "th") else f"{key}:{language}"
+
+
 async def _open_broadcast(
-    session: AsyncSession, key: str, cohort: int, send_at: datetime, message: CheckinMessage
+    session: AsyncSession, key: str, cohort: int, send_at: datetime, message: CheckinMessage, language: str | None
 ) -> tuple[int, bool]:
     """The check-in broadcast for ``key`` (created if missing; a concurrent planner's copy is reused)."""
+    key = _in(key, language)
     added = await session.scalar(
         insert_ignore(session, Broadcast)
         .values(
             kind=CHECKIN_KIND,
             dedupe_key=key,
+            language=language,
             text=message.text,
             quick_replies=[{"label": b.label, "text": b.text} for b in message.buttons],
             target_kind="cohort",
@@ -174,23 +200,30 @@ async def plan_checkins(
         if not campaign_open(policy, migration, now):
             result.closed += await _close(session, number)
             continue
-        audience = recipient_condition(Target("cohort", str(number)), None)
-        previous: tuple[int, int] | None = None  # (broadcast id, its days_after_migration)
+        target = Target("cohort", str(number))
+        messages = message.by_language()
+        previous: tuple[list[int], int] | None = None  # (the round's broadcast ids, its days_after_migration)
         for round_ in policy.rounds:
             due_at = checkin_due(policy, round_, migration)
             if now < due_at:
                 break
-            key = round_key(round_.id, number, migration)
-            broadcast_id, created = await _open_broadcast(session, key, number, due_at, message)
-            if created:
-                result.opened.append(key)
-            due = and_(audience, _unanswered())
-            if previous is not None:
-                gap_days = round_.days_after_migration - previous[1]
-                due = and_(due, _got(previous[0], spaced_before(policy, now, gap_days)))
-            if broadcast_id > 0:
-                result.queued += await _queue(session, broadcast_id, due, now)
-            previous = (broadcast_id, round_.days_after_migration)
+            ids: list[int] = []
+            for language, text in messages.items():
+                due = and_(recipient_condition(target, None, language), _unanswered())
+                if previous is not None:
+                    gap_days = round_.days_after_migration - previous[1]
+                    due = and_(due, _got(previous[0], spaced_before(policy, now, gap_days)))
+                # An English broadcast only once someone who reads English is due: no empty rows for staff.
+                if language == "en" and not await session.scalar(select(exists().where(due))):
+                    continue
+                key = round_key(round_.id, number, migration)
+                broadcast_id, created = await _open_broadcast(session, key, number, due_at, text, language)
+                if created:
+                    result.opened.append(_in(key, language))
+                if broadcast_id > 0:
+                    result.queued += await _queue(session, broadcast_id, due, now)
+                    ids.append(broadcast_id)
+            previous = (ids, round_.days_after_migration)
         checkin_ids = list(
             (
                 await session.scalars(
@@ -203,12 +236,13 @@ async def plan_checkins(
             ).all()
         )
         since = spaced_before(policy, now, policy.nudge_not_installed_after_days)
-        nudge = and_(audience, _still_not_installed(since, checkin_ids))
-        if await session.scalar(select(exists().where(nudge))):
-            key = nudge_key(number, now.astimezone(policy.tz).date())
-            broadcast_id, created = await _open_broadcast(session, key, number, now, message)
-            if created:
-                result.opened.append(key)
-            if broadcast_id > 0:
-                result.queued += await _queue(session, broadcast_id, nudge, now)
+        for language, text in messages.items():
+            nudge = and_(recipient_condition(target, None, language), _still_not_installed(since, checkin_ids))
+            if await session.scalar(select(exists().where(nudge))):
+                key = nudge_key(number, now.astimezone(policy.tz).date())
+                broadcast_id, created = await _open_broadcast(session, key, number, now, text, language)
+                if created:
+                    result.opened.append(_in(key, language))
+                if broadcast_id > 0:
+                    result.queued += await _queue(session, broadcast_id, nudge, now)
     return result

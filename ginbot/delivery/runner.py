@@ -172,7 +172,8 @@ class DeliveryRunner:
         """The check-in policy and question, re-read when a file changed (staff edits apply at the next pass
         without a restart); a broken file keeps the last good one, a missing policy turns check-ins off.
         Parsing answers.yml costs ~0.1 s of CPU, so an unchanged pair of files is not parsed again."""
-        paths = (self.settings.checkins_path, self.settings.data_dir / "answers.yml")
+        answers = self.settings.data_dir / "answers.yml"
+        paths = (self.settings.checkins_path, answers, *sorted(answers.parent.glob("answers.*.yml")))
         try:
             stamp: object = tuple(path.stat().st_mtime_ns for path in paths)
         except FileNotFoundError:
@@ -187,7 +188,7 @@ class DeliveryRunner:
         try:
             policy = load_checkin_policy(self.settings.checkins_path)
             content = Content.load(self.settings.data_dir / "answers.yml")
-            self._checkins = (policy, CheckinMessage(content.text("checkin"), content.buttons("checkin")))
+            self._checkins = (policy, CheckinMessage.from_content(content))
         except FileNotFoundError:
             self._checkins = None
         except (DataFileError, ValueError) as exc:

@@ -29,7 +29,7 @@ from tests.delivery.conftest import (
 CONTENT = Content.load(ROOT / "data" / "answers.yml")
 CHECKINS = (
     load_checkin_policy(ROOT / "data" / "checkins.yml"),
-    CheckinMessage(CONTENT.text("checkin"), CONTENT.buttons("checkin")),
+    CheckinMessage.from_content(CONTENT),
 )
 QUESTION = "AcuConference 9 ใช้งานได้แล้วหรือยังคะ?"
 
@@ -194,3 +194,37 @@ async def test_each_person_is_nudged_on_their_own_answer_not_on_someone_elses_qu
     assert await plan(campaign, bkk(7, 3, 9, 0)) == 2
     got = await asked(campaign)
     assert got[line_id(1)] == got[telegram_id(2)] == ["checkin:day0", "checkin:nudge"]
+
+
+async def test_people_who_write_in_english_are_asked_in_english_once(campaign: Database, platforms: Platforms) -> None:
+    await two_cohorts(campaign)
+    cohorts = await agencies_by_cohort(campaign)
+    await add_people(campaign, [Person("telegram", telegram_id(8), cohorts[1][2], language="en")])
+    assert await plan(campaign, bkk(7, 1, 9, 0)) == 3
+    got = await asked(campaign)
+    assert got[telegram_id(8)] == ["checkin:day0:1"]  # asked() cuts two fields: an English key ends ":…:en"
+    assert got[line_id(1)] == got[telegram_id(2)] == ["checkin:day0"]
+
+    await sender_for(campaign, platforms).drain()
+    assert platforms.telegram.texts_to(telegram_id(8)) == ["Does AcuConference 9 work for you now?"]
+    (sent,) = platforms.telegram.sent_messages(telegram_id(8))
+    markup = sent["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    assert [b["text"] for row in markup["inline_keyboard"] for b in row] == [
+        "It works now", "Still a problem", "Not installed yet",
+    ]  # fmt: skip
+    assert platforms.telegram.texts_to(telegram_id(2)) == [QUESTION]
+
+    # The day-3 round follows each person in their language, and nobody gets both.
+    await plan(campaign, bkk(7, 4, 9, 0))
+    got = await asked(campaign)
+    assert got[telegram_id(8)] == ["checkin:day0:1", "checkin:day3:1"]
+    assert got[line_id(1)] == ["checkin:day0", "checkin:day3"]
+
+
+async def test_no_english_check_in_is_opened_when_nobody_reads_english(campaign: Database) -> None:
+    await two_cohorts(campaign)
+    await plan(campaign, bkk(7, 1, 9, 0))
+    async with campaign.session() as session:
+        keys = (await session.scalars(select(Broadcast.dedupe_key).where(Broadcast.kind == "checkin"))).all()
+    assert keys and not any(k.endswith(":en") for k in keys)
