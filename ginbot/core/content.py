@@ -14,27 +14,14 @@ import yaml
 
 from ginbot.core.messages import Button, ButtonKind, QuickReply
 from ginbot.errors import DataFileError
+from ginbot.yamlfiles import strict_loader
 
 
 class ContentError(DataFileError):
     pass
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """Refuses duplicate keys: with plain safe_load a pasted-twice entry silently replaces the first."""
-
-
-def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _value in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise ContentError(f"line {key_node.start_mark.line + 1}: '{key}' appears twice")
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+_StrictLoader = strict_loader(ContentError)
 
 
 class _Defaults(dict[str, Any]):

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from ginbot.core.answers import small_talk
 from ginbot.core.messages import QuickReply
-from ginbot.core.office_hours import OfficeHours, back_at_en, back_at_th, hours_en, hours_th, is_open
+from ginbot.core.office_hours import OfficeHours, back_at, hours_en, hours_th, is_open
 from ginbot.core.turn import Outcome, Turn
 from ginbot.db import handoffs
 
@@ -84,7 +84,7 @@ async def open_handoff(turn: Turn, hours: OfficeHours, now: datetime) -> Outcome
         reply = turn.reply("handoff.opened_open", (end_button,))
     else:
         english = turn.language == "en"
-        back = back_at_en(hours, now) if english else back_at_th(hours, now)
+        back = back_at(hours, now, english=english)
         reply = turn.reply("handoff.opened_closed", (end_button,), back=back, hours=hours_en(hours) if english else hours_th(hours))
     event = StaffEvent(
         "opened", handoff.id, line.id, turn.understood.text, turn.message.channel, agency.name_th if agency else None

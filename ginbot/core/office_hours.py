@@ -79,28 +79,20 @@ def next_opening(hours: OfficeHours, moment: datetime) -> datetime:
     raise OfficeHoursError("no working day within a year: check GINBOT_HOLIDAYS")
 
 
-def back_at_th(hours: OfficeHours, moment: datetime) -> str:
-    """When staff are back, as an official reads it: "พรุ่งนี้ 08:30 น." or "วันจันทร์ 3 สิงหาคม 2563 08:30 น."."""
+def back_at(hours: OfficeHours, moment: datetime, *, english: bool = False) -> str:
+    """When staff are back, as an official reads it: "พรุ่งนี้ (…) 08:30 น." or "วันจันทร์ 3 สิงหาคม 2563
+    08:30 น."; in English "today at 08:30", "tomorrow at 08:30", "on Tuesday 7 July 2020 at 08:30"."""
     opening = next_opening(hours, moment)
     local_today = moment.astimezone(hours.tz).date()
-    clock = f"{opening.hour:02d}:{opening.minute:02d} น."
-    if opening.date() == local_today:
-        return f"วันนี้ {clock}"
-    if opening.date() == local_today + timedelta(days=1):
-        return f"พรุ่งนี้ ({thai_date(opening.date(), weekday=False)}) {clock}"
-    return f"{thai_date(opening.date())} {clock}"
-
-
-def back_at_en(hours: OfficeHours, moment: datetime) -> str:
-    """The English twin of ``back_at_th``: "today at 08:30", "tomorrow at 08:30", "on Tuesday 7 July 2020 at 08:30"."""
-    opening = next_opening(hours, moment)
-    local_today = moment.astimezone(hours.tz).date()
-    clock = f"{opening.hour:02d}:{opening.minute:02d}"
-    if opening.date() == local_today:
-        return f"today at {clock}"
-    if opening.date() == local_today + timedelta(days=1):
-        return f"tomorrow at {clock}"
-    return f"on {english_date(opening.date())} at {clock}"
+    clock, day = f"{opening.hour:02d}:{opening.minute:02d}", opening.date()
+    if english:
+        when = "today" if day == local_today else "tomorrow" if day == local_today + timedelta(days=1) else None
+        return f"{when} at {clock}" if when else f"on {english_date(day)} at {clock}"
+    if day == local_today:
+        return f"วันนี้ {clock} น."
+    if day == local_today + timedelta(days=1):
+        return f"พรุ่งนี้ ({thai_date(day, weekday=False)}) {clock} น."
+    return f"{thai_date(day)} {clock} น."
 
 
 def hours_en(hours: OfficeHours) -> str:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from ginbot.errors import DataFileError
+from ginbot.yamlfiles import strict_loader
 
 ANCHORS = ("last_v8_date", "migration_date")
 # "install": asks people to install v9, so it skips those who already said v9 works for them (readiness);
@@ -105,7 +106,9 @@ def _read_yaml(path: Path) -> Any:
     good policy on a PolicyError, where a bare YAMLError would fail the whole planner pass)."""
     with path.open(encoding="utf-8") as fh:
         try:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=strict_loader(PolicyError))
+        except PolicyError as exc:  # a key written twice
+            raise PolicyError(f"{path}: {exc}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" line {mark.line + 1}" if mark is not None else ""

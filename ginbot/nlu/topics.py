@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from ginbot.errors import DataFileError
+from ginbot.yamlfiles import strict_loader
 
 KNOWLEDGE_DIR = "knowledge"  # under data/
 HELDOUT_FILE = "heldout.yml"  # in data/knowledge/: the exam, never a topic
@@ -97,21 +98,7 @@ def same_text_key(text: str) -> str:
     return "".join(unicodedata.normalize("NFC", text).split()).lower()
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe YAML that refuses duplicate keys and remembers the line of every mapping value and list item."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _value in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise KnowledgeDataError(f"line {key_node.start_mark.line + 1}: '{key}' appears twice")
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader = strict_loader(KnowledgeDataError)
 
 
 def _lines(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:

@@ -10,7 +10,7 @@ from ginbot.core.office_hours import (
     BANGKOK,
     OfficeHours,
     OfficeHoursError,
-    back_at_th,
+    back_at,
     is_open,
     next_opening,
     parse_span,
@@ -56,7 +56,19 @@ def test_open_and_next_opening(moment: datetime, open_now: bool, opens_next: dat
     ],
 )
 def test_when_staff_are_back_in_thai_buddhist_era(moment: datetime, said: str) -> None:
-    assert back_at_th(HOURS, moment) == said
+    assert back_at(HOURS, moment) == said
+
+
+@pytest.mark.parametrize(
+    ("moment", "said"),
+    [
+        (bkk(2020, 7, 3, 7, 0), "today at 08:30"),
+        (bkk(2020, 7, 8, 20, 0), "tomorrow at 08:30"),
+        (bkk(2020, 7, 3, 17, 0), "on Tuesday 7 July 2020 at 08:30"),
+    ],
+)
+def test_when_staff_are_back_in_english_common_era(moment: datetime, said: str) -> None:
+    assert back_at(HOURS, moment, english=True) == said
 
 
 @pytest.mark.parametrize("bad", ["8-16", "16:30-08:30", "25:00-26:00", "08:30"])

@@ -111,3 +111,11 @@ def test_a_yaml_typo_is_a_policy_error_naming_file_and_line(tmp_path: Path) -> N
     reminders.write_text("reminders:\n  - id: x\n   anchor: bad indent\n", encoding="utf-8")
     with pytest.raises(PolicyError, match=r"reminders\.yml: line"):
         load_policy(reminders)
+
+
+def test_a_setting_written_twice_is_a_policy_error_naming_its_line(tmp_path: Path) -> None:
+    # With plain safe_load the second send_time would silently win: staff would not learn of the paste.
+    twice = tmp_path / "checkins.yml"
+    twice.write_text('send_time: "09:00"\ntimezone: Asia/Bangkok\nsend_time: "10:00"\nrounds: []\n', encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"checkins\.yml: line 3: 'send_time' appears twice"):
+        load_checkin_policy(twice)
