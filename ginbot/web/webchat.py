@@ -59,7 +59,7 @@ PAGE_HEADERS = {"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Op
 
 
 async def page(request: web.Request) -> web.Response:
-    response = aiohttp_jinja2.render_template("chat.html", request, {})
+    response = aiohttp_jinja2.render_template("chat.html", request, {"max_chars": MAX_TEXT_CHARS})
     response.headers.update(PAGE_HEADERS)
     return response
 

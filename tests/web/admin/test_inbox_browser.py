@@ -85,4 +85,4 @@ async def test_web_chat_official_gets_the_staff_reply_without_a_reload(
         await official.get_by_text("เจ้าหน้าที่ปิดการสนทนาแล้ว", exact=False).wait_for(timeout=SEEN_WITHIN_MS)
         await official.fill("#text", "กรมสรรพากรย้ายวันไหน")
         await official.press("#text", "Enter")
-        await official.get_by_text("7 กรกฎาคม 2563", exact=False).wait_for()
+        await official.locator(".msg.bot", has_text="7 กรกฎาคม 2563").wait_for()
