@@ -91,7 +91,8 @@ class Settings(BaseSettings):
     reminder_grace_s: int = Field(default=6 * 3600, ge=0)
     # How often the planner looks for due reminders and broadcasts; a minute is far finer than 09:00 needs.
     planner_interval_s: float = Field(default=30.0, gt=0)
-    # Telegram's published guidance: about 30 messages/s in bulk and 1 message/s per chat (per process).
+    # Telegram's published guidance: about 30 messages/s in bulk and 1 message/s per chat. On PostgreSQL these
+    # limits (and LINE's below) are the deployment's: every serve and worker asks the same rate_limits rows.
     telegram_rate_per_s: float = Field(default=30.0, gt=0)
     telegram_per_chat_interval_s: float = Field(default=1.0, ge=0)
     # LINE's multicast accepts at most 500 user ids per request.

@@ -148,6 +148,7 @@ class Processor:
             if pending:
                 log.warning("shutdown: %d inbox events still in progress were cancelled", len(pending))
                 await asyncio.wait(pending)
+        await self._locks.close()
 
     async def settled(self) -> None:
         """Return once nothing is in progress here and no stored event waits (pending, even for a later
@@ -193,27 +194,39 @@ class Processor:
 
     async def _process(self, event: Leased) -> None:
         try:
-            outcome = await self._handle(event)
-            try:
-                await self._finish.submit(outcome)
-            except Exception:
-                # The lease runs out and the event is handled again: a retry, not a loss.
-                log.exception("recording the outcome of inbox event %s failed", event.id)
+            # The person's lock covers the outcome's write too: another replica that took this event over
+            # (our lease ran out) waits here, then finds it finished and leaves it.
+            async with self._locks.hold(f"{event.channel}:{event.person}"):
+                if event.attempts > 1 and not await self._still_ours(event):
+                    log.warning("inbox event %s was finished or taken over while waiting; left alone", event.id)
+                    return
+                outcome = await self._handle(event)
+                try:
+                    await self._finish.submit(outcome)
+                except Exception:
+                    # The lease runs out and the event is handled again: a retry, not a loss.
+                    log.exception("recording the outcome of inbox event %s failed", event.id)
             if outcome.status != PENDING:
                 self.handled += 1
+        except Exception:
+            # The person's lock could not be had (database gone): the lease runs out, the event is retried.
+            log.exception("inbox event %s could not be handled", event.id)
         finally:
             self._working.pop(event.id, None)
             self.inbox.stored.set()  # the person's next event may be leasable now
+
+    async def _still_ours(self, event: Leased) -> bool:
+        async with self.db.session() as session:
+            return await queries.still_leased(session, event.id, event.attempts)
 
     async def _handle(self, event: Leased) -> Outcome:
         handler = self._handlers.get(event.channel)
         if handler is None:
             return self._failed(event, f"no handler for channel {event.channel!r}")
         try:
-            async with self._locks.hold(f"{event.channel}:{event.person}"):
-                # Within the lease, or another process could take the event while this one still works on it.
-                async with asyncio.timeout(self.config.lease_s * 0.9):
-                    await handler(event, event.attempts >= self.config.max_attempts)
+            # Within the lease, or another process could take the event while this one still works on it.
+            async with asyncio.timeout(self.config.lease_s * 0.9):
+                await handler(event, event.attempts >= self.config.max_attempts)
             return Outcome(event.id, DONE)
         except Exception as exc:
             problem = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]

@@ -132,6 +132,17 @@ async def lease(
     return sorted(leased, key=lambda e: e.id)
 
 
+async def still_leased(session: AsyncSession, id_: int, attempts: int) -> bool:
+    """Whether event ``id_`` is still leased under the lease that made its ``attempts`` (nobody finished it or
+    took it over since): the check a replica makes before it works on a re-leased event."""
+    found = await session.scalar(
+        select(InboxEvent.id).where(
+            InboxEvent.id == id_, InboxEvent.status == WORKING, InboxEvent.attempts == attempts
+        )
+    )
+    return found is not None
+
+
 async def mark_reply_started(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
     await session.execute(update(InboxEvent).where(InboxEvent.id.in_(list(ids))).values(reply_started_at=now))
 

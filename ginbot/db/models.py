@@ -447,3 +447,21 @@ class HandoffMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # ginbot's post of this line in the Telegram staff group: a staff reply to that post answers here.
     staff_post_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+
+
+# --- shared rate limits (ginbot/db/rate_limits.py); migration 0013 ---------------------------------------
+
+
+class RateLimit(Base):
+    """One rate limit shared by every process (PostgreSQL): when its next send may start.
+
+    Used on PostgreSQL only (SQLite runs one process, whose limits live in memory); a row idle for a while
+    is pruned, since a missing row means the same as a free one.
+    """
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # "telegram", "telegram:chat:42"…
+    next_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The statement that last granted a slot (RETURNING compares it with its own timestamp).
+    granted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import PoolResetState, event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:
     from ginbot.settings import Settings
@@ -81,6 +82,7 @@ class Database:
         self.url = url
         self.ping_timeout_s = ping_timeout_s
         self.engine = make_engine(url, **engine_kwargs)
+        self._engine_kwargs = engine_kwargs
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
@@ -92,6 +94,13 @@ class Database:
             ping_timeout_s=connect_s + statement_s,
             **serving_timeouts(settings.database_url, connect_s, statement_s),
         )
+
+    def unpooled_engine(self) -> AsyncEngine:
+        """An engine without a pool, with this one's timeouts: for a connection held for a process's life
+        (advisory locks, shared rate limits). Closing such a connection really closes it, so no session
+        state (a held lock) is ever handed to another user of the pool."""
+        kwargs = {k: v for k, v in self._engine_kwargs.items() if not k.startswith("pool_")}
+        return create_async_engine(self.url, poolclass=NullPool, **kwargs)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -1,7 +1,16 @@
-"""Rate limits as pure state transitions (tested with tables of times), plus a thin asyncio wrapper.
+"""Rate limits: the small interface the sender asks before each request, and its in-process version.
+
+``Limiter`` has two implementations: ``RateLimiter`` here (pure state transitions, tested with tables of
+times, plus a thin asyncio wrapper) for one process on SQLite, and ``SharedRateLimiter``
+(ginbot/delivery/shared_limits.py) for every process of a PostgreSQL deployment together. ``limiters_for``
+picks by database URL.
 
 The bucket *reserves*: a caller that finds no token gets a negative balance and the wait until its token
 exists, so concurrent senders queue up in order instead of all waking at once.
+
+The bucket holds at most ``1 + SLACK_SLOTS`` tokens, not a second's worth: a platform counts messages per
+second, and a full second's worth saved during a pause (a new batch being claimed, a slow database) would
+go out on top of the next second's own — up to twice the limit in one second.
 """
 
 from __future__ import annotations
@@ -10,6 +19,25 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+# How late (in slots) a caller may come and still keep the pace it missed; the most any one second can then
+# hold is rate + 1 + SLACK_SLOTS. Half a slot absorbs ordinary event-loop lag at no cost to the bound.
+SLACK_SLOTS = 0.5
+
+
+class Limiter(Protocol):
+    """Permission to send one request (to ``chat_id``, when the platform limits each chat as well)."""
+
+    async def acquire(self, chat_id: str | None = None) -> None:
+        """Return when one request may start now: within the overall rate and the chat's interval."""
+        ...
+
+    async def pause(self, pause_s: float) -> None:
+        """Grant nothing for ``pause_s`` (the platform said 429 with a retry-after)."""
+        ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -55,8 +83,7 @@ class RateLimiter:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.rate_per_s = rate_per_s
-        # A burst of one second's worth keeps the long-run average at the limit while hiding jitter.
-        self.burst = burst if burst is not None else max(1.0, rate_per_s)
+        self.burst = burst if burst is not None else 1.0 + SLACK_SLOTS
         self.per_chat_interval_s = per_chat_interval_s
         self._clock = clock
         self._sleep = sleep
@@ -80,8 +107,11 @@ class RateLimiter:
             self._last_sent[chat_id] = max(self._last_sent.get(chat_id, 0.0), self._clock())
             self._forget_old(self._clock())
 
-    def pause(self, pause_s: float) -> None:
+    async def pause(self, pause_s: float) -> None:
         self._bucket = pause(self._bucket, self._clock(), pause_s)
+
+    async def close(self) -> None:
+        pass
 
     def _forget_old(self, now_s: float) -> None:
         if len(self._last_sent) > 4 * max(1.0, self.rate_per_s * self.per_chat_interval_s) + 64:

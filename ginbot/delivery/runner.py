@@ -18,6 +18,7 @@ from ginbot.core.messages import Channel
 from ginbot.db.models import OutboxRow
 from ginbot.db.session import Database
 from ginbot.delivery.checkins import CheckinMessage
+from ginbot.delivery.limits import Limits
 from ginbot.delivery.planner import PlanResult, plan_once
 from ginbot.delivery.policy import (
     CheckinPolicy,
@@ -116,6 +117,7 @@ class DeliveryRunner:
         self._checkins: tuple[CheckinPolicy, CheckinMessage] | None = None
         self._checkins_stamp: object = None  # the files' modification times when last read
         self.sender: Sender | None = None
+        self._limits: Limits | None = None
 
     async def start(self) -> None:
         """Start in the background: an unreachable platform must not hold up the web server's startup."""
@@ -145,11 +147,11 @@ class DeliveryRunner:
         if self.plan:  # planning needs no platform: it starts at once
             loops.append(asyncio.create_task(self._planner_loop(), name="ginbot-planner"))
         await self._open()
+        config = SenderConfig.from_settings(self.settings)
+        # On PostgreSQL the limits are the deployment's, shared with every other serve and worker.
+        self._limits = Limits.for_database(self.db, config.rates)
         self.sender = Sender(
-            self.db,
-            transports=self._transports,
-            config=SenderConfig.from_settings(self.settings),
-            now=self.now,
+            self.db, transports=self._transports, config=config, now=self.now, limiters=self._limits.by_channel
         )
         loops.append(asyncio.create_task(self.sender.run(self._stop), name="ginbot-sender"))
         try:
@@ -231,3 +233,5 @@ class DeliveryRunner:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await close_transports(*self._owned)
+        if self._limits is not None:
+            await self._limits.close()

@@ -23,8 +23,9 @@ from ginbot.channels.registry import REGISTRY, PushTransport, Registry
 from ginbot.core.messages import Channel, Reply
 from ginbot.db.session import Database
 from ginbot.delivery import direct, outbox
+from ginbot.delivery.limits import Limits, Rates
 from ginbot.delivery.outcomes import Outcome, SendError, next_step
-from ginbot.delivery.ratelimit import RateLimiter
+from ginbot.delivery.ratelimit import Limiter
 from ginbot.observability import metrics
 from ginbot.settings import Settings
 
@@ -73,6 +74,10 @@ class SenderConfig:
         )
 
     @property
+    def rates(self) -> Rates:
+        return Rates(self.telegram_rate_per_s, self.telegram_per_chat_interval_s, self.line_requests_per_s)
+
+    @property
     def backoff(self) -> Backoff:
         # Equal jitter: rows failed together by one outage come back spread out, not all at once.
         return Backoff(first_s=self.backoff_base_s, max_s=self.backoff_max_s, jitter=0.5)
@@ -94,6 +99,7 @@ class Sender:
         now: Callable[[], datetime] = _utcnow,
         rng: random.Random | None = None,
         registry: Registry = REGISTRY,
+        limiters: Mapping[str, Limiter] | None = None,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -106,10 +112,11 @@ class Sender:
         self.config = config
         self.now = now
         self.rng = rng or random.Random()
-        self.telegram_limiter = RateLimiter(config.telegram_rate_per_s, config.telegram_per_chat_interval_s)
-        self.line_limiter = RateLimiter(config.line_requests_per_s)
-        # Channels without a configured limit are not limited here (their platform is ours to know).
-        self.limiters: dict[str, RateLimiter] = {Channel.TELEGRAM: self.telegram_limiter, Channel.LINE: self.line_limiter}
+        # Channels without a configured limit are not limited here (their platform is ours to know). Given:
+        # the deployment's shared limits (see ginbot/delivery/limits.py); else this process's own.
+        self.limiters: dict[str, Limiter] = dict(
+            limiters if limiters is not None else Limits.in_memory(config.rates).by_channel
+        )
         self._direct_wake = asyncio.Event()
 
     @property
@@ -204,7 +211,7 @@ class Sender:
                 if error is not None and error.outcome is Outcome.RATE_LIMITED and error.retry_after_s:
                     limiter = self.limiters.get(channel)
                     if limiter is not None:
-                        limiter.pause(error.retry_after_s)
+                        await limiter.pause(error.retry_after_s)
                     paused_until.append(self.now() + timedelta(seconds=error.retry_after_s))
                 results.append(
                     outbox.RowResult(

@@ -27,6 +27,7 @@ from aiohttp import web
 
 from ginbot.channels.inbox import Inbox, InboxConfig, Processor
 from ginbot.channels.line import BadSignature, LineChannel
+from ginbot.channels.ordering import person_locks_for
 from ginbot.channels.registry import REGISTRY, ReceiverDeps
 from ginbot.core.messages import IncomingMessage, Reply
 from ginbot.db.inbox import NewEvent
@@ -106,7 +107,7 @@ class _AppBot:
 async def _channel_clients(app: web.Application) -> AsyncIterator[None]:
     settings, db, channels = app[SETTINGS_KEY], app[DB_KEY], app[CHANNELS_KEY]
     inbox = channels.inbox = Inbox(db, inbox_config(settings))
-    processor = channels.processor = Processor(inbox)
+    processor = channels.processor = Processor(inbox, person_locks_for(db))
     answers = OutboxAnswers(db, settings.sender_backoff_base_s)
     deps = ReceiverDeps(settings, _AppBot(app), db, channels.tasks.spawn, store=inbox.store, answers=answers)
     try:

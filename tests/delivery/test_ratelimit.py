@@ -77,7 +77,7 @@ class FakeClock:
 
 async def test_limiter_spaces_messages_to_one_chat() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(100, 1.0, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(100, 1.0, burst=2, clock=clock, sleep=clock.sleep)
     await limiter.acquire("a")
     await limiter.acquire("b")
     await limiter.acquire("a")  # same chat again: waits out the 1 s
@@ -88,6 +88,6 @@ async def test_limiter_spaces_messages_to_one_chat() -> None:
 async def test_limiter_honours_pause() -> None:
     clock = FakeClock()
     limiter = RateLimiter(30, 0.0, clock=clock, sleep=clock.sleep)
-    limiter.pause(5.0)
+    await limiter.pause(5.0)
     await limiter.acquire("a")
     assert clock.t >= 5.0

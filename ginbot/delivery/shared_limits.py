@@ -1,0 +1,110 @@
+"""The rate limits of a PostgreSQL deployment: one row per limit, asked by every process (see
+ginbot/db/rate_limits.py), so GINBOT_TELEGRAM_RATE_PER_S means every `serve` and `worker` together.
+
+Why a row of "next slot" rather than a token bucket or per-second counters: a send may start only when
+its slot is due *now* (nothing is reserved ahead), so a process that stalls — a long database call, a busy
+core — does not come back with a handful of granted slots to spend at once; it simply took none meanwhile.
+The in-process side asks with one coroutine at a time (``_turn``): processes, not coroutines, take turns at
+the row, so a grant costs one round trip for the winner and about one more per other process.
+
+A grant that comes back later than ``stale_s`` after it was asked for (the process stalled on the way)
+is dropped and asked for again: sending it now would crowd the slots granted since to others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ginbot.backoff import Backoff
+from ginbot.db import rate_limits
+from ginbot.db.dedicated import DedicatedConnection
+from ginbot.delivery.ratelimit import SLACK_SLOTS
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# Sleeping exactly the wait the server computed can wake a hair early and cost a round trip for nothing.
+WAKE_MARGIN_S = 0.001
+# The database failing must not let messages out unlimited: wait and ask again, soon at first.
+FAILURE_BACKOFF = Backoff(first_s=0.2, max_s=5.0)
+# A chat's or a limit's row idle this long is deleted (a missing row is a free one).
+PRUNE_IDLE_S = 600.0
+PRUNE_EVERY_S = 300.0
+
+
+class SharedRateLimiter:
+    """``Limiter`` shared through PostgreSQL: ``name``'s overall rate, plus each chat's interval."""
+
+    def __init__(
+        self,
+        conn: DedicatedConnection,
+        name: str,
+        rate_per_s: float,
+        per_chat_interval_s: float = 0.0,
+        *,
+        stale_s: float = 0.25,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.conn = conn
+        self.name = name
+        self.interval_s = 1.0 / rate_per_s
+        self.slack_s = SLACK_SLOTS * self.interval_s
+        self.per_chat_interval_s = per_chat_interval_s
+        self.stale_s = stale_s
+        self._clock = clock
+        self._sleep = sleep
+        self._turn = asyncio.Lock()
+        self._pruned_at = clock()
+        self.stale_grants = 0  # grants dropped as too late (the bench prints it)
+
+    async def acquire(self, chat_id: str | None = None) -> None:
+        if chat_id is not None and self.per_chat_interval_s > 0:
+            key, interval_s = f"{self.name}:chat:{chat_id}", self.per_chat_interval_s
+            wait_s = await self._ask(lambda c: rate_limits.reserve(c, key, interval_s))
+            if wait_s > 0:
+                await self._sleep(wait_s)
+        async with self._turn:
+            while True:
+                asked_s = self._clock()
+                wait_s = await self._ask(lambda c: rate_limits.take(c, self.name, self.interval_s, self.slack_s))
+                if wait_s > 0:
+                    await self._sleep(wait_s + WAKE_MARGIN_S)
+                elif self._clock() - asked_s > self.stale_s:
+                    self.stale_grants += 1
+                else:
+                    break
+        await self._prune_now_and_then()
+
+    async def pause(self, pause_s: float) -> None:
+        await self._ask(lambda c: rate_limits.pause(c, self.name, pause_s))
+
+    async def close(self) -> None:
+        pass  # the connection belongs to whoever made it (it is shared with the other limits)
+
+    async def _ask(self, statement: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        attempt = 0
+        while True:
+            try:
+                return await self.conn.run(statement)
+            except Exception as exc:
+                attempt += 1
+                delay_s = FAILURE_BACKOFF.delay_s(attempt)
+                log.warning("rate limit %s: the database did not answer (%r); asking again in %.1f s",
+                            self.name, exc, delay_s)
+                await self._sleep(delay_s)
+
+    async def _prune_now_and_then(self) -> None:
+        if self._clock() - self._pruned_at < PRUNE_EVERY_S:
+            return
+        self._pruned_at = self._clock()
+        try:
+            await self.conn.run(lambda c: rate_limits.prune(c, PRUNE_IDLE_S))
+        except Exception:
+            log.warning("rate limits: pruning idle rows failed; trying again later", exc_info=True)
