@@ -171,7 +171,9 @@ def to_telegram_messages(replies: Sequence[Reply], buttons: ButtonTexts) -> list
     for reply in replies:
         markup = keyboard_for(reply, buttons)
         if reply.card is not None:
-            out.append((card_html(reply.card, _phones_missing(reply, reply.card.plain())), markup, "HTML"))
+            # Against what the card shows, not card.plain(): that lists the buttons, which the HTML does not.
+            missing = _phones_missing(reply, card_html(reply.card))
+            out.append((card_html(reply.card, missing), markup, "HTML"))
             continue
         pieces = split_text(_with_phones(reply), TELEGRAM_TEXT_LIMIT)
         for i, piece in enumerate(pieces):

@@ -182,6 +182,10 @@ class Broadcast(Base):
     # Buttons under the text, [{"label": …, "text": …}] (the check-in's answers): LINE quick replies,
     # a Telegram inline keyboard. None: text only. Migration 0011.
     quick_replies: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
+    # A card shown with the text (title, label/value fields, link/phone buttons; ginbot.delivery.cards), its
+    # body being the text itself: a LINE Flex bubble, Telegram's bold-titled HTML, the web chat's card.
+    # None: text only. Migration 0014.
+    card: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class LineBatch(Base):

@@ -13,8 +13,10 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ginbot.core.messages import Card
 from ginbot.db.models import Broadcast, ChatUser, OutboxRow, utcnow
 from ginbot.db.session import Database
+from ginbot.delivery.cards import card_to_stored
 from ginbot.delivery.store import insert_ignore, utc
 from ginbot.delivery.targets import Target, TargetError, check_target, recipient_condition
 from ginbot.delivery.texts import text_problem
@@ -34,6 +36,7 @@ class NewBroadcast:
     kind: str = "announcement"
     dedupe_key: str | None = None
     expires_at: datetime | None = None
+    card: Card | None = None  # shown with the text on every channel (ginbot.delivery.cards)
 
 
 async def create_broadcast(
@@ -66,6 +69,7 @@ async def create_broadcast(
         status=status,
         fanout_cursor=0,
         confirm_token=confirm_token,
+        card=card_to_stored(new.card),
     )
     session.add(row)
     await session.flush()

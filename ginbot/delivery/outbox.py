@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, DateTime, Integer, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ginbot.core.messages import QuickReply
+from ginbot.core.messages import Card, QuickReply
 from ginbot.db.models import Base, Broadcast, ChatUser, LineBatch, OutboxRow
+from ginbot.delivery.cards import card_of
 from ginbot.delivery.store import as_utc, utc
 
 
@@ -39,6 +40,7 @@ class Claimed:
     text: str
     attempts: int
     buttons: tuple[QuickReply, ...] = ()
+    card: Card | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class ClaimedBatch:
     row_ids: tuple[int, ...]
     user_ids: tuple[str, ...]  # LINE userIds
     buttons: tuple[QuickReply, ...] = ()
+    card: Card | None = None
 
 
 def _claimable(model: type[OutboxRow] | type[LineBatch], now: datetime) -> ColumnElement[bool]:
@@ -99,6 +102,7 @@ async def _screen(session: AsyncSession, ids: Sequence[int], now: datetime) -> l
             Broadcast.expires_at,
             Broadcast.kind,
             Broadcast.quick_replies,
+            Broadcast.card,
         )
         .join(ChatUser, ChatUser.id == OutboxRow.user_id)
         .join(Broadcast, Broadcast.id == OutboxRow.broadcast_id)
@@ -107,7 +111,7 @@ async def _screen(session: AsyncSession, ids: Sequence[int], now: datetime) -> l
     )
     keep: list[Claimed] = []
     blocked, skipped = [], []
-    for row_id, user_id, platform_id, text, attempts, subscribed, user_blocked, expires_at, kind, quick in rows.all():
+    for row_id, user_id, platform_id, text, attempts, subscribed, user_blocked, expires_at, kind, quick, card in rows:
         # An answer to someone's question goes whether or not they subscribed to reminders.
         wanted = subscribed or kind == "answer"
         if user_blocked:
@@ -115,7 +119,7 @@ async def _screen(session: AsyncSession, ids: Sequence[int], now: datetime) -> l
         elif not wanted or (expires_at is not None and as_utc(expires_at) < now):
             skipped.append(row_id)
         else:
-            keep.append(Claimed(row_id, user_id, platform_id, text, attempts, buttons_of(quick)))
+            keep.append(Claimed(row_id, user_id, platform_id, text, attempts, buttons_of(quick), card_of(card, text)))
     if blocked:
         await session.execute(
             update(OutboxRow)
@@ -175,15 +179,16 @@ async def _batch_details(session: AsyncSession, batch: LineBatch) -> ClaimedBatc
     ).all()
     found = (
         await session.execute(
-            select(Broadcast.text, Broadcast.quick_replies).where(Broadcast.id == batch.broadcast_id)
+            select(Broadcast.text, Broadcast.quick_replies, Broadcast.card).where(Broadcast.id == batch.broadcast_id)
         )
     ).first()
-    text, quick = (found[0], found[1]) if found else ("", None)
+    text, quick, card = (found[0], found[1], found[2]) if found else ("", None, None)
     return ClaimedBatch(
         id=batch.id,
         retry_key=batch.retry_key,
         text=text or "",
         buttons=buttons_of(quick),
+        card=card_of(card, text or ""),
         attempts=batch.attempts,
         row_ids=tuple(r[0] for r in rows),
         user_ids=tuple(r[1] for r in rows),

@@ -198,7 +198,7 @@ class Sender:
                 error: SendError | None = None
                 try:
                     await asyncio.wait_for(
-                        transport.send([row.chat_id], Reply(row.text, row.buttons), f"row-{row.id}"), self.config.send_timeout_s
+                        transport.send([row.chat_id], Reply(row.text, row.buttons, card=row.card), f"row-{row.id}"), self.config.send_timeout_s
                     )
                 except SendError as exc:
                     error = exc
@@ -261,7 +261,7 @@ class Sender:
         error: SendError | None = None
         try:
             await asyncio.wait_for(
-                transport.send(batch.user_ids, Reply(batch.text, batch.buttons), batch.retry_key), self.config.send_timeout_s
+                transport.send(batch.user_ids, Reply(batch.text, batch.buttons, card=batch.card), batch.retry_key), self.config.send_timeout_s
             )
         except SendError as exc:
             error = exc

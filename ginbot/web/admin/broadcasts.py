@@ -136,6 +136,7 @@ async def preview(request: web.Request) -> web.StreamResponse:
         "count": sum(by_channel.values()),
         "send_at": checked.send_at,
         "later": form.when == "later",
+        "card": checked.card,
     }
     return await views.render(request, "preview.html", values, section="broadcasts")
 
@@ -159,7 +160,7 @@ async def confirm(request: web.Request) -> web.StreamResponse:
         return await _composer(request, form, checked.errors, status=400)
     new = NewBroadcast(
         text=form.text, target=checked.target, channel=checked.channel, send_at=checked.send_at,
-        created_by=f"admin:{me.name}", dedupe_key=DEDUPE_PREFIX + form.nonce,
+        created_by=f"admin:{me.name}", dedupe_key=DEDUPE_PREFIX + form.nonce, card=checked.card,
     )  # fmt: skip
     try:
         async with db.session() as session:
@@ -169,6 +170,7 @@ async def confirm(request: web.Request) -> web.StreamResponse:
             details = {
                 "broadcast_id": row.id, "target": str(checked.target), "channel": checked.channel,
                 "send_at": checked.send_at.isoformat(), "recipients": row.recipient_count, "text": form.text,
+                "card": row.card,
             }  # fmt: skip
             await audit.record(session, audit.BROADCAST_CREATED, staff_name=me.name, details=details,
                                ip=context.client_ip(request))  # fmt: skip

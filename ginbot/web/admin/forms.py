@@ -4,13 +4,16 @@ ginbot.delivery needs (a Target, a channel, an aware send time). Pure: no databa
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ginbot.channels.registry import REGISTRY
+from ginbot.core.messages import Card
 from ginbot.delivery.targets import NOT_READY, Target, push_channels
 from ginbot.delivery.texts import MAX_TEXT_CHARS, text_problem
+from ginbot.web.admin.card_form import FIELD_NAMES as CARD_FIELDS
+from ginbot.web.admin.card_form import check_card
 from ginbot.web.admin.thai_time import parse_thai_datetime
 
 TARGET_KINDS = ("all", "cohort", "agency")
@@ -43,6 +46,21 @@ class BroadcastForm:
     send_at: str = ""  # Bangkok time as typed: "6 ก.ค. 2563 09:00" (ginbot.web.admin.thai_time)
     nonce: str = ""  # set by the preview step; the confirm step stores the broadcast once per nonce
     notready: str = ""  # "1": only those of the cohort / agency not confirmed ready (notready:… target)
+    # The optional card (ginbot.web.admin.card_form): all empty means none.
+    card_title: str = ""
+    card_subtitle: str = ""
+    card_label_1: str = ""
+    card_value_1: str = ""
+    card_label_2: str = ""
+    card_value_2: str = ""
+    card_label_3: str = ""
+    card_value_3: str = ""
+    card_label_4: str = ""
+    card_value_4: str = ""
+    card_link_label: str = ""
+    card_link_url: str = ""
+    card_phone_label: str = ""
+    card_phone: str = ""
 
     @classmethod
     def from_post(cls, data: Mapping[str, object]) -> BroadcastForm:
@@ -62,10 +80,14 @@ class BroadcastForm:
             send_at=value("send_at").strip(),
             nonce=value("nonce").strip()[:64],
             notready="1" if value("notready").strip() in ("1", "on", "true") else "",
+            **{name: value(name).strip() for name in CARD_FIELDS},
         )
 
     def fields(self) -> dict[str, str]:
         return asdict(self)
+
+    def card_values(self) -> dict[str, str]:
+        return {name: str(getattr(self, name)) for name in CARD_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -76,6 +98,7 @@ class Checked:
     channel: str | None = None
     send_at: datetime | None = None
     agency: AgencyChoice | None = None
+    card: Card | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -164,6 +187,16 @@ def check(
             errors["text"] = f"ข้อความยาว {len(form.text):,} ตัวอักษร ส่งได้ไม่เกิน {MAX_TEXT_CHARS:,} ตัวอักษร"
         elif problem := text_problem(form.text):
             errors["text"] = problem
+    card = check_card(form.card_values())
+    errors.update(card.errors)
+    if need_text and card.card is not None and "text" not in errors:
+        # Telegram sends text and card as one message, with the same 4,096-character limit.
+        together = len(replace(card.card, body=form.text).plain())
+        if together > MAX_TEXT_CHARS:
+            errors["text"] = (
+                f"ข้อความรวมกับการ์ดยาว {together:,} ตัวอักษร ส่งได้ไม่เกิน {MAX_TEXT_CHARS:,} ตัวอักษร "
+                "กรุณาย่อข้อความหรือการ์ด"
+            )
     send_at: datetime | None = now
     if form.when == "later":
         send_at = parse_local_time(form.send_at, tz)
@@ -175,7 +208,7 @@ def check(
         errors["when"] = "เลือกเวลาส่ง"
     if errors:
         return Checked(errors=errors)
-    return Checked(target=target, channel=channel, send_at=send_at, agency=agency)
+    return Checked(target=target, channel=channel, send_at=send_at, agency=agency, card=card.card)
 
 
 def describe_target(target: Target, agency_names: Mapping[str, str]) -> str:

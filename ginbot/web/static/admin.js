@@ -43,6 +43,56 @@
   count();
 })();
 
+// Composer: the announcement as LINE will show it, redrawn as the card's fields are typed (the same
+// layout as templates/admin/_line_preview.html, which the preview page draws on the server).
+(function linePreview() {
+  const form = document.getElementById("compose");
+  const out = document.getElementById("line-preview");
+  if (!form || !out) return;
+  const value = (name) => (form.elements.namedItem(name)?.value || "").trim();
+  const el = (tag, cls, text) => {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  };
+  const draw = () => {
+    const chat = el("div", "line-chat");
+    const text = value("text");
+    const title = value("card_title");
+    if (!title) {
+      chat.appendChild(el("div", "line-text", text || "(ข้อความประกาศ)"));
+      out.replaceChildren(chat);
+      return;
+    }
+    const bubble = el("article", "flex-bubble");
+    const header = el("header", "flex-header");
+    header.appendChild(el("p", "flex-title", title));
+    if (value("card_subtitle")) header.appendChild(el("p", "flex-subtitle", value("card_subtitle")));
+    const body = el("div", "flex-body");
+    if (text) body.appendChild(el("p", "flex-text", text));
+    const rows = el("dl", "flex-rows");
+    for (let n = 1; n <= 4; n++) {
+      const label = value(`card_label_${n}`), cell = value(`card_value_${n}`);
+      if (!label && !cell) continue;
+      const row = el("div");
+      row.append(el("dt", "", label), el("dd", "", cell));
+      rows.appendChild(row);
+    }
+    if (rows.childElementCount) body.appendChild(rows);
+    bubble.append(header, body);
+    const footer = el("footer", "flex-footer");
+    for (const [label, kind] of [[value("card_link_label"), "link"], [value("card_phone_label"), "phone"]]) {
+      if (label) footer.appendChild(el("span", "flex-button " + kind, label));
+    }
+    if (footer.childElementCount) bubble.appendChild(footer);
+    chat.appendChild(bubble);
+    out.replaceChildren(chat);
+  };
+  form.addEventListener("input", draw);
+  draw();
+})();
+
 // Broadcast report: follow the sender until everything is settled.
 (function report() {
   const card = document.getElementById("report");
