@@ -48,6 +48,9 @@ class Outcome:
     handoff: bool = False
     # What staff should see once the turn is committed (ginbot.core.handoff.StaffEvent).
     staff_events: list[Any] = field(default_factory=list)
+    # The person's data was deleted in this turn (forget_me): a channel keeping its own copy of the
+    # conversation (the web chat's browser history) deletes that too.
+    forgotten: bool = False
 
 
 @dataclass

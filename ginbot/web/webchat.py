@@ -94,6 +94,8 @@ async def api_chat(request: web.Request) -> web.Response:
     if respond is not None:
         outcome = await respond(message)
         body = {"replies": replies_json(outcome.replies), "handoff": outcome.handoff}
+        if outcome.forgotten:  # the page then deletes its copy of the conversation too
+            body["forgotten"] = True
     else:
         body = {"replies": replies_json(await bot.handle(message)), "handoff": False}
     return web.json_response(body, dumps=_thai_json)

@@ -178,3 +178,19 @@ async def test_the_length_limit_is_told_before_sending(phone: Any) -> None:
     assert await phone.locator(".msg.me").count() == 0
     assert len(await phone.input_value("#text")) == 2005  # nothing cut off or lost
     assert sent == []
+
+
+async def test_deleting_my_data_also_deletes_the_conversation_kept_in_the_browser(phone: Any) -> None:
+    await ask(phone, DATE_QUESTION)
+    await phone.locator("article.card").wait_for()
+    visitor = await phone.evaluate("localStorage.getItem('ginbot-visitor')")
+    await ask(phone, "ลบข้อมูลของฉัน")
+    await phone.locator("#quick button", has_text="ยืนยันลบข้อมูล").click()
+    await phone.locator(".msg.bot", has_text="ลบข้อมูลทั้งหมดของท่านเรียบร้อยแล้วค่ะ").wait_for()
+    assert await phone.evaluate("localStorage.getItem('ginbot-history')") is None
+
+    await phone.reload()
+    await phone.locator(".msg.bot", has_text="สวัสดีค่ะ").wait_for()  # greeted as someone new
+    assert await phone.locator("article.card").count() == 0
+    assert await phone.locator(".msg.me").count() == 0
+    assert await phone.evaluate("localStorage.getItem('ginbot-visitor')") not in (None, visitor)

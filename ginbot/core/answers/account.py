@@ -76,7 +76,7 @@ async def forget_confirmed(turn: Turn) -> Outcome | None:
     if text in CONFIRM_WORDS:
         await queries.delete_user(turn.session, turn.user.id)
         turn.user_deleted = True
-        return Outcome([turn.reply("forget_me.done")], intent="forget_me")
+        return Outcome([turn.reply("forget_me.done")], intent="forget_me", forgotten=True)
     turn.clear_pending()
     moved_on = turn.understood.intent not in ("fallback", "forget_me") or turn.understood.topic is not None
     if moved_on and text not in ("ยกเลิก", "ไม่", "no", "cancel"):

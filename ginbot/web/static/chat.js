@@ -209,7 +209,10 @@
       failure(message, () => deliver(payload, mine));
       return;
     }
-    if (mine) {
+    if (data.forgotten) {
+      // The person's data was deleted on the server: this browser's copy of the conversation goes too.
+      forget();
+    } else if (mine) {
       mine.classList.remove("failed");
       remember({who: "me", text: payload.text});
     }
@@ -217,7 +220,7 @@
     let choices = [];
     for (const reply of data.replies) {
       const entry = {who: "bot", text: reply.text, buttons: reply.buttons || [], card: reply.card || null};
-      remember(entry);
+      if (!data.forgotten) remember(entry);
       first = first || render(entry);
       choices = reply.quick_replies.length ? reply.quick_replies : choices;
     }
@@ -282,10 +285,11 @@
     input.focus();
   });
 
-  document.getElementById("restart").addEventListener("click", () => {
+  function forget() {
+    history = [];
     for (const key of Object.values(KEYS)) localStorage.removeItem(key);
-    location.reload();
-  });
+  }
+  document.getElementById("restart").addEventListener("click", () => { forget(); location.reload(); });
 
   // A phone's keyboard opening shrinks the page: keep the newest message in view.
   window.addEventListener("resize", () => { log.scrollTop = log.scrollHeight; });
