@@ -25,6 +25,7 @@ from ginbot.delivery.targets import (
     parse_channel,
     parse_target,
 )
+from ginbot.delivery.wakeups import Topic, Wakeups, wakeups_for
 
 COMMAND = "/broadcast"
 CALLBACK_PREFIX = "bc:"
@@ -49,6 +50,7 @@ async def announce(
     created_by: str,
     dry_run: bool = False,
     now: datetime | None = None,
+    wakeups: Wakeups | None = None,
 ) -> Announcement:
     """Validate, count, and (unless dry run) store a broadcast; the planner fans it out when due.
 
@@ -69,7 +71,10 @@ async def announce(
             await session.rollback()
             return Announcement(None, sum(by_channel.values()), by_channel)
         row.recipient_count = sum(by_channel.values())
-        return Announcement(row.id, sum(by_channel.values()), by_channel)
+        done = Announcement(row.id, sum(by_channel.values()), by_channel)
+    if when <= now:  # committed: the planners fan it out now, not at their next pass
+        await (wakeups or wakeups_for(db)).notify(Topic.PLANNER)
+    return done
 
 
 # --- the staff command ----------------------------------------------------------------------------------
@@ -119,8 +124,10 @@ class StaffBroadcasts:
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         draft_ttl_s: float = DRAFT_TTL_S,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self.db = db
+        self.wakeups = wakeups or wakeups_for(db)
         self.staff_ids = frozenset(staff_ids)
         self.now = now
         self.draft_ttl_s = draft_ttl_s
@@ -195,4 +202,5 @@ class StaffBroadcasts:
             return StaffReply("รายการนี้หมดเวลายืนยันแล้ว กรุณาส่งคำสั่ง /broadcast ใหม่")
         if status == "cancelled":
             return StaffReply("ยกเลิกประกาศแล้ว ไม่มีการส่ง")
+        await self.wakeups.notify(Topic.PLANNER)
         return StaffReply(f"รับคำสั่งแล้ว ประกาศหมายเลข {draft.id} จะเริ่มส่งภายในไม่กี่นาที")

@@ -188,9 +188,14 @@ async def plan_once(
     if checkins is not None:
         async with db.session() as session:
             result.checkins = await plan_checkins(session, checkins[0], checkins[1], now)
+    result.fanned_out = await fan_out_due(db, now)
+    return result
+
+
+async def fan_out_due(db: Database, now: datetime) -> list[int]:
+    """Fan out every due broadcast (the part of a pass a confirmed broadcast waits for); their ids."""
     async with db.session() as session:
         due = await due_broadcast_ids(session, now)
     for broadcast_id in due:
         await fan_out(db, broadcast_id, now)
-        result.fanned_out.append(broadcast_id)
-    return result
+    return due

@@ -19,7 +19,7 @@ from ginbot.db.models import OutboxRow
 from ginbot.db.session import Database
 from ginbot.delivery.checkins import CheckinMessage
 from ginbot.delivery.limits import Limits
-from ginbot.delivery.planner import PlanResult, plan_once
+from ginbot.delivery.planner import PlanResult, fan_out_due, plan_once
 from ginbot.delivery.policy import (
     CheckinPolicy,
     PolicyError,
@@ -29,6 +29,7 @@ from ginbot.delivery.policy import (
 )
 from ginbot.delivery.sender import Sender, SenderConfig
 from ginbot.delivery.transports import close_transports, open_transports
+from ginbot.delivery.wakeups import Topic, Wakeups, wakeups_for
 from ginbot.errors import DataFileError
 from ginbot.observability import metrics
 from ginbot.settings import Settings
@@ -99,11 +100,17 @@ class DeliveryRunner:
         transports: Mapping[str, PushTransport] | None = None,
         now: Callable[[], datetime] | None = None,
         plan: bool = True,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self.now = now or clock_for(settings)
         self.plan = plan
+        # Given (the web app shares its own with the admin and the staff desk) or owned by this runner.
+        self._owns_wakeups = wakeups is None
+        self.wakeups: Wakeups = wakeups if wakeups is not None else wakeups_for(db)
+        self._plan_now = asyncio.Event()
+        self.passes = 0  # full planner passes done (a test waits for the first)
         # Injected transports (tests); otherwise one per configured push channel, opened in the background.
         self._transports: dict[str, PushTransport] = dict(transports or {})
         if line is not None:
@@ -142,7 +149,14 @@ class DeliveryRunner:
             self._transports, self._owned = opened, tuple(opened.values())
             return
 
+    def _wake_sender(self) -> None:
+        if self.sender is not None:
+            self.sender.wake()
+
     async def _main(self) -> None:
+        self.wakeups.on(Topic.PLANNER, self._plan_now.set)
+        self.wakeups.on(Topic.OUTBOX, self._wake_sender)
+        await self.wakeups.start()
         loops: list[asyncio.Task[None]] = []
         if self.plan:  # planning needs no platform: it starts at once
             loops.append(asyncio.create_task(self._planner_loop(), name="ginbot-planner"))
@@ -208,17 +222,44 @@ class DeliveryRunner:
         if result.reminders_skipped:
             level, message = skipped_report(result, self.now())
             log.log(level, message)
+        if result.fanned_out or (result.checkins is not None and result.checkins.queued):
+            await self.wakeups.notify(Topic.OUTBOX)
+
+    async def fan_out_once(self) -> None:
+        """Only the due broadcasts: what a wake-up asks for (reminders and check-ins wait for the full pass)."""
+        if await fan_out_due(self.db, self.now()):
+            await self.wakeups.notify(Topic.OUTBOX)
+
+    def _quick_poll_s(self) -> float:
+        """How often due broadcasts are looked for between full passes. A confirmed broadcast wakes the
+        planner at once when the notification reaches it; where it cannot (SQLite: `ginbot broadcast` is
+        another process), a one-index query every idle poll keeps "send now" within about a second."""
+        if self.wakeups.reaches_other_processes:
+            return self.settings.planner_interval_s
+        return min(self.settings.sender_idle_poll_s, self.settings.planner_interval_s)
 
     async def _planner_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_full = loop.time()
         while not self._stop.is_set():
+            self._plan_now.clear()  # before the pass: a wake-up during it runs the next one at once
+            full = loop.time() >= next_full
             try:
-                await self.plan_once()
+                if full:
+                    next_full = loop.time() + self.settings.planner_interval_s
+                    await self.plan_once()
+                    self.passes += 1
+                else:
+                    await self.fan_out_once()
             except Exception:
                 log.exception("planner pass failed")
+            wait_s = max(0.0, min(next_full - loop.time(), self._quick_poll_s()))
+            stop, wake = asyncio.ensure_future(self._stop.wait()), asyncio.ensure_future(self._plan_now.wait())
             try:
-                await asyncio.wait_for(self._stop.wait(), self.settings.planner_interval_s)
-            except TimeoutError:
-                pass
+                await asyncio.wait((stop, wake), timeout=wait_s, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stop.cancel()
+                wake.cancel()
 
     async def wait(self) -> None:
         """Until stopped (the `ginbot worker` main loop)."""
@@ -235,3 +276,5 @@ class DeliveryRunner:
         await close_transports(*self._owned)
         if self._limits is not None:
             await self._limits.close()
+        if self._owns_wakeups:
+            await self.wakeups.close()

@@ -117,7 +117,8 @@ class Sender:
         self.limiters: dict[str, Limiter] = dict(
             limiters if limiters is not None else Limits.in_memory(config.rates).by_channel
         )
-        self._direct_wake = asyncio.Event()
+        # One event per send loop (each clears its own): wake() sets them all.
+        self._wakes: list[asyncio.Event] = []
 
     @property
     def line(self) -> PushTransport | None:
@@ -289,8 +290,10 @@ class Sender:
     # --- direct messages (staff replies) ------------------------------------------------------------------
 
     def wake(self) -> None:
-        """A direct message was queued: send it now rather than at the next idle poll."""
-        self._direct_wake.set()
+        """Rows were queued (a staff reply, a broadcast fanned out): claim them now rather than at the next
+        idle poll."""
+        for event in self._wakes:
+            event.set()
 
     async def direct_batch(self) -> int:
         """Claim and send one batch of direct rows: one person each, with the row's own retry key (LINE
@@ -356,10 +359,14 @@ class Sender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Every channel side by side until ``stop`` is set; a batch in progress is always finished."""
-        await asyncio.gather(
-            *(self._loop(self._batch_of(channel), stop) for channel in self.channels()),
-            self._loop(self.direct_batch, stop, self._direct_wake),
-        )
+        loops = [self._batch_of(channel) for channel in self.channels()] + [self.direct_batch]
+        wakes = [asyncio.Event() for _ in loops]
+        self._wakes.extend(wakes)
+        try:
+            await asyncio.gather(*(self._loop(one, stop, wake) for one, wake in zip(loops, wakes, strict=True)))
+        finally:
+            for wake in wakes:
+                self._wakes.remove(wake)
 
     def _batch_of(self, channel: str) -> Callable[[], Awaitable[int]]:
         async def one() -> int:

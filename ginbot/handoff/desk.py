@@ -9,7 +9,7 @@ label (GINBOT_HANDOFF_STAFF_LABEL), never the staff member's account name.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -45,6 +45,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+async def _nothing() -> None:
+    return None
+
+
 class Desk:
     def __init__(
         self,
@@ -53,14 +57,14 @@ class Desk:
         *,
         staff_label: str,
         now: Callable[[], datetime] = _now,
-        on_queued: Callable[[], None] | None = None,
+        on_queued: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.db = db
         self.content = content
         self.staff_label = staff_label
         self.now = now
-        # Wakes the sender so a reply leaves at once rather than at its next poll.
-        self.on_queued = on_queued or (lambda: None)
+        # Wakes the senders (whichever process runs them) so a reply leaves at once, not at their next poll.
+        self.on_queued = on_queued or _nothing
 
     @staticmethod
     def _audit(
@@ -101,7 +105,7 @@ class Desk:
         if first_reply_s is not None:
             metrics.HANDOFF_FIRST_REPLY.observe(max(first_reply_s, 0.0))
         if queued is not None:
-            self.on_queued()
+            await self.on_queued()
         return done
 
     async def close(self, handoff_id: int, *, staff_name: str, via: str, ip: str | None = None) -> Done:
@@ -117,7 +121,7 @@ class Desk:
             done = Done(handoff.id, handoff.channel, line.id)
         metrics.HANDOFFS_CLOSED.labels("staff").inc()
         if queued is not None:
-            self.on_queued()
+            await self.on_queued()
         return done
 
     async def take(self, handoff_id: int, *, staff_name: str, via: str, ip: str | None = None) -> Done:

@@ -16,7 +16,7 @@ from ginbot.db.session import Database
 from ginbot.observability import http as observability_http
 from ginbot.settings import Settings
 from ginbot.web import admin, handoff, lifecycle, templates, webchat, webhooks
-from ginbot.web.keys import BOT_KEY, CHANNELS_KEY, DB_KEY, SETTINGS_KEY
+from ginbot.web.keys import BOT_KEY, CHANNELS_KEY, DB_KEY, SETTINGS_KEY, WAKEUPS_KEY
 
 __all__ = ["BOT_KEY", "CHANNELS_KEY", "DB_KEY", "SETTINGS_KEY", "create_app"]
 
@@ -78,15 +78,19 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     staff /broadcast command. A batch being sent at shutdown is finished before the app stops."""
     from ginbot.delivery.announce import StaffBroadcasts
     from ginbot.delivery.runner import DeliveryRunner, clock_for, report_outbox_depth
+    from ginbot.delivery.wakeups import wakeups_for
     from ginbot.observability import metrics
 
     settings, db = app[SETTINGS_KEY], app[DB_KEY]
     report_outbox_depth(db)
+    # Shared by the admin, the staff commands and the desk (they notify) and this process's runner (it
+    # listens); with GINBOT_RUN_SENDER=false nothing here listens and the notifications reach the workers.
+    wakeups = app[WAKEUPS_KEY] = wakeups_for(db)
     telegram = app[CHANNELS_KEY].telegram
     if telegram is not None and settings.telegram_staff_ids:
-        telegram.staff = StaffBroadcasts(db, settings.telegram_staff_ids, now=clock_for(settings))
-    runner = DeliveryRunner(settings, db) if settings.run_sender else None
-    handoff.install(app, settings, db, runner)
+        telegram.staff = StaffBroadcasts(db, settings.telegram_staff_ids, now=clock_for(settings), wakeups=wakeups)
+    runner = DeliveryRunner(settings, db, wakeups=wakeups) if settings.run_sender else None
+    handoff.install(app, settings, db, wakeups)
     if runner is not None:
         await runner.start()
     yield
@@ -94,3 +98,4 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     metrics.set_handoff_waiting_source(None)
     if runner is not None:
         await runner.stop()
+    await wakeups.close()

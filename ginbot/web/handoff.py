@@ -6,7 +6,6 @@ Called from the app's delivery start-up (``create_app``), when the bot, the chan
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy import func, select
@@ -14,30 +13,28 @@ from sqlalchemy import func, select
 from ginbot.core.content import Content
 from ginbot.db.models import Handoff
 from ginbot.db.session import Database
+from ginbot.delivery.wakeups import Topic, Wakeups
 from ginbot.handoff.desk import Desk
 from ginbot.observability import metrics
 from ginbot.settings import Settings
 from ginbot.web.keys import BOT_KEY, CHANNELS_KEY
-
-if TYPE_CHECKING:
-    from ginbot.delivery.runner import DeliveryRunner
 
 log = logging.getLogger(__name__)
 
 DESK_KEY = web.AppKey("handoff_desk", Desk)
 
 
-def install(app: web.Application, settings: Settings, db: Database, runner: DeliveryRunner | None) -> Desk:
+def install(app: web.Application, settings: Settings, db: Database, wakeups: Wakeups) -> Desk:
     bot = app[BOT_KEY]
     content = getattr(bot, "content", None)
     if not isinstance(content, Content):  # a test's stand-in bot: the bundled texts
         content = Content.load(settings.data_dir / "answers.yml")
 
-    def wake_sender() -> None:
-        if runner is not None and runner.sender is not None:
-            runner.sender.wake()
+    async def wake_senders() -> None:
+        # The senders may run in this process or in `ginbot worker`s: wake them wherever they are.
+        await wakeups.notify(Topic.OUTBOX)
 
-    desk = Desk(db, content, staff_label=settings.handoff_staff_label, on_queued=wake_sender)
+    desk = Desk(db, content, staff_label=settings.handoff_staff_label, on_queued=wake_senders)
     app[DESK_KEY] = desk
     listeners = getattr(bot, "staff_listeners", None)
 

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from ginbot.core.messages import MessageHandler
 from ginbot.db.session import Database
+from ginbot.delivery.wakeups import Wakeups
 from ginbot.settings import Settings
 from ginbot.web.channels import Channels
 
@@ -14,3 +15,5 @@ SETTINGS_KEY = web.AppKey("settings", Settings)
 DB_KEY = web.AppKey("db", Database)
 BOT_KEY = web.AppKey("bot", MessageHandler)
 CHANNELS_KEY = web.AppKey("channels", Channels)
+# Wake-ups for the planner and the senders (ginbot.delivery.wakeups), set when the app starts its delivery.
+WAKEUPS_KEY: web.AppKey[Wakeups] = web.AppKey("wakeups")

@@ -1,5 +1,7 @@
 """`ginbot broadcast` with a `ginbot worker` running: a send-now announcement reaches the platform within 2 s,
-on the real clock and on a pinned demo day (GINBOT_TODAY), on both databases."""
+on the real clock and on a pinned demo day (GINBOT_TODAY), on both databases, with the default planner
+interval (30 s): PostgreSQL's NOTIFY wakes the worker's planner; on SQLite the worker looks for due
+broadcasts every idle poll (1 s), since another process cannot wake it."""
 
 from __future__ import annotations
 
@@ -71,7 +73,7 @@ async def test_cli_broadcast_reaches_the_platform_within_2_s(
     pinned = {"GINBOT_TODAY": today} if today else {}
     log = tmp_path / "worker.log"
     async with TelegramStub(TELEGRAM_TOKEN) as telegram:
-        env = delivery_env(db, telegram, GINBOT_PLANNER_INTERVAL_S="0.5", **pinned)
+        env = delivery_env(db, telegram, **pinned)
         worker = await start_worker(env, log)
         try:
             # The sender exists once PTB's initialize() has asked getMe.

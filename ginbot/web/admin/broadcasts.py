@@ -18,6 +18,7 @@ from ginbot.db import queries
 from ginbot.db.models import Broadcast
 from ginbot.delivery.broadcasts import DeliveryReport, NewBroadcast, create_broadcast, recent_reports, report
 from ginbot.delivery.targets import Target, TargetError, count_by_channel
+from ginbot.delivery.wakeups import Topic
 from ginbot.web.admin import audit, context, forms, thai_time, views
 
 STATUS_TH = {
@@ -184,6 +185,8 @@ async def confirm(request: web.Request) -> web.StreamResponse:
         if found is None:
             raise
         broadcast_id = found
+    if form.when == "now":  # the planners (here or in the workers) fan it out now, not at their next pass
+        await context.wakeups(request).notify(Topic.PLANNER)
     when = "ทันที" if form.when == "now" else views.th_datetime(checked.send_at)
     raise await views.redirect_with_notice(
         request, f"/admin/broadcasts/{broadcast_id}", f"บันทึกประกาศหมายเลข {broadcast_id} แล้ว จะเริ่มส่ง{when}"

@@ -15,10 +15,11 @@ from aiohttp import web
 from ginbot.core.clock import Clock
 from ginbot.core.messages import MessageHandler
 from ginbot.db.session import Database
+from ginbot.delivery.wakeups import LocalWakeups, Wakeups
 from ginbot.nlu.intents import IntentExample
 from ginbot.settings import Settings
 from ginbot.web.admin.sessions import Signed
-from ginbot.web.keys import BOT_KEY, DB_KEY, SETTINGS_KEY
+from ginbot.web.keys import BOT_KEY, DB_KEY, SETTINGS_KEY, WAKEUPS_KEY
 
 SIGNED_KEY = web.RequestKey("ginbot_admin_signed", Signed)
 
@@ -33,6 +34,11 @@ def db(request: web.Request) -> Database:
 
 def bot(request: web.Request) -> MessageHandler:
     return request.app[BOT_KEY]
+
+
+def wakeups(request: web.Request) -> Wakeups:
+    """The planner's and senders' wake-ups; an app without delivery (a test's bare app) has nobody to wake."""
+    return request.app.get(WAKEUPS_KEY) or LocalWakeups()
 
 
 @runtime_checkable
