@@ -36,6 +36,9 @@ def reply_json(reply: Reply, *, rich: bool = True) -> dict[str, Any]:
         "quick_replies": [{"label": q.label, "text": q.text} for q in reply.quick_replies],
     }
     if rich:
+        # What to write above the buttons: ``text`` repeats a link's or phone's value for text-only readers,
+        # which a channel drawing the buttons would show twice.
+        out["display_text"] = reply.text
         out["buttons"] = [button_json(b) for b in reply.buttons]
         out["card"] = card_json(reply.card) if reply.card is not None else None
     return out

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ginbot.db import queries
 from ginbot.db.models import Broadcast
 from ginbot.delivery.broadcasts import DeliveryReport, NewBroadcast, create_broadcast, recent_reports, report
+from ginbot.delivery.cards import card_of
 from ginbot.delivery.targets import Target, TargetError, count_by_channel
 from ginbot.delivery.wakeups import Topic
 from ginbot.web.admin import audit, context, forms, thai_time, views
@@ -208,7 +209,7 @@ async def _report_or_404(request: web.Request) -> tuple[DeliveryReport, Broadcas
 
 async def report_page(request: web.Request) -> web.StreamResponse:
     found, row, names = await _report_or_404(request)
-    values = {"r": report_view(found, names), "text": row.text, "created_at": row.created_at}
+    values = {"r": report_view(found, names), "text": row.text, "created_at": row.created_at, "card": card_of(row.card)}
     return await views.render(request, "report.html", values, section="broadcasts")
 
 

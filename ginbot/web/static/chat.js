@@ -219,7 +219,8 @@
     let first = null;
     let choices = [];
     for (const reply of data.replies) {
-      const entry = {who: "bot", text: reply.text, buttons: reply.buttons || [], card: reply.card || null};
+      // display_text: the words without what the buttons drawn under them already say.
+      const entry = {who: "bot", text: reply.display_text ?? reply.text, buttons: reply.buttons || [], card: reply.card || null};
       if (!data.forgotten) remember(entry);
       first = first || render(entry);
       choices = reply.quick_replies.length ? reply.quick_replies : choices;

@@ -59,6 +59,9 @@ async def test_the_preview_shows_the_card_as_a_line_bubble_and_confirming_stores
     assert card is not None and card.title == "ปิดระบบ v8 กลุ่ม 2" and card.body == FORM["text"]
     assert [(f.label, f.value) for f in card.fields] == [("ปิด v8", "6 ก.ค. 2563 18:00 น."), ("เปิด v9", "7 ก.ค. 2563 08:00 น.")]
     assert [b.uri for b in card.buttons] == [DOWNLOAD, "tel:026126060"]
+    # The report shows what was sent, card and all.
+    report = await (await admin.client.get(done.headers["Location"])).text()
+    assert '<p class="flex-title">ปิดระบบ v8 กลุ่ม 2</p>' in report and FORM["text"] in report
 
 
 async def test_without_a_card_the_broadcast_is_text_only(admin: Admin) -> None:
