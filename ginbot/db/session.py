@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from ginbot.db.sqlite_inline import connect_inline
+
 if TYPE_CHECKING:
     from ginbot.settings import Settings
 
@@ -51,6 +53,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # Reset on return is done by _rollback_if_open below instead.
         kwargs = {"pool_reset_on_return": None, **kwargs}
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "do_connect")
+        def _connect_inline(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+            # Statements run on the loop's thread, not aiosqlite's worker (why, and what it costs: sqlite_inline.py).
+            return dialect.loaded_dbapi.connect(*cargs, async_creator_fn=connect_inline, **cparams)
 
         @event.listens_for(engine.sync_engine, "reset")
         def _rollback_if_open(dbapi_conn: Any, _record: Any, state: PoolResetState) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -54,3 +56,38 @@ async def test_sqlite_sessions_at_once_take_turns_on_the_one_connection(sqlite_d
     await asyncio.gather(*(write(n) for n in range(1, 21)))
     assert await _cohorts(sqlite_db) == 20
     assert sqlite_db.engine.pool.size() == 1  # type: ignore[attr-defined]
+
+
+async def test_sqlite_statements_run_on_the_loops_thread_and_leave_no_thread_behind(tmp_path: Path) -> None:
+    """No worker-thread round trip per statement (ginbot/db/sqlite_inline.py): a transaction's statements
+    run one after another on the caller's thread, so no other task runs between them."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/inline.db")
+    threads_before = threading.active_count()
+    ran_on: list[int] = []
+    others_ran = 0
+
+    async def other_task() -> None:
+        nonlocal others_ran
+        while True:
+            others_ran += 1
+            await asyncio.sleep(0)
+
+    async with db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert raw.driver_connection is not None
+        await raw.driver_connection.create_function("thread_id", 0, lambda: ran_on.append(threading.get_ident()) or 1)
+    other = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    seen = others_ran
+    async with db.session() as s:
+        for _ in range(5):
+            await s.execute(text("SELECT thread_id()"))
+        assert others_ran == seen  # the transaction never gave the loop away
+    other.cancel()
+    assert ran_on == [threading.get_ident()] * 5
+    assert threading.active_count() == threads_before
+    # AUTOCOMMIT goes through a path of its own in SQLAlchemy's adapter; it must not wait for a worker.
+    async with db.engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        assert (await autocommit.execute(text("SELECT 2"))).scalar() == 2
+    await db.close()
