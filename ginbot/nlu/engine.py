@@ -241,8 +241,12 @@ class Nlu:
         classifier, index = models.classifier, models.index
         grams = analyse(doc)  # once, for both models
         prediction = classifier.predict(doc, grams)
-        matches = index.search(doc, grams=grams)
-        decision = decide(prediction, matches, classifier.threshold, self.thresholds)
+        # The topic model's answer is read only when the message may be a knowledge question (the decision's
+        # bars, the suggestions' bar); most messages are not, and the search is a fifth of a parse.
+        limits = self.thresholds
+        wanted = _knowledge(prediction) >= min(SUGGEST_TOPICS_FROM, limits.over_generic, limits.over_scripted)
+        matches = index.search(doc, grams=grams) if wanted else []
+        decision = decide(prediction, matches, classifier.threshold, limits)
         platform = match_platform(norm, normalised=True)
         return ParseResult(
             text=text,
@@ -266,8 +270,12 @@ class Nlu:
 SUGGEST_TOPICS_FROM = 0.1
 
 
+def _knowledge(prediction: Prediction) -> float:
+    return dict(prediction.ranked).get(KNOWLEDGE, 0.0)
+
+
 def _maybe_knowledge(prediction: Prediction) -> bool:
-    return dict(prediction.ranked).get(KNOWLEDGE, 0.0) >= SUGGEST_TOPICS_FROM
+    return _knowledge(prediction) >= SUGGEST_TOPICS_FROM
 
 
 def _resolved(candidates: Sequence[AgencyCandidate]) -> AgencyCandidate | None:

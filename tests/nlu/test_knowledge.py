@@ -92,3 +92,22 @@ def test_sharing_the_ngrams_between_the_two_models_changes_nothing(knowing: Nlu)
         doc = knowing.prepare(text)
         assert knowing.classifier.predict(doc, analyse(doc)) == knowing.classifier.predict(doc)
         assert knowing.index.search(doc, grams=analyse(doc)) == knowing.index.search(doc)
+
+
+def test_a_parse_that_skips_the_topic_search_answers_as_one_that_searched(knowing: Nlu) -> None:
+    """The topic model runs only when the classifier leaves room for a knowledge question; otherwise neither
+    the decision nor the "did you mean" buttons would have used it."""
+    from ginbot.nlu.classifier import analyse
+    from ginbot.nlu.engine import SUGGEST_TOPICS_FROM
+
+    texts = ("แชร์หน้าจอตรงไหนคะ", "กรมสรรพากรย้ายวันไหน", "ฝนตกไหม", "สวัสดีครับ", "ไมค์ไม่ติดค่ะ", "เติมเงินไม่เข้า",
+             "ติดตั้ง v9 ยังไงครับ", "ขอบคุณค่ะ", "อยากอัดวิดีโอการประชุม")  # fmt: skip
+    for text in texts:
+        result = knowing.parse(text)
+        doc = knowing.prepare(text)
+        prediction = knowing.classifier.predict(doc)
+        matches = knowing.index.search(doc, grams=analyse(doc))
+        searched = decide(prediction, matches, knowing.classifier.threshold, knowing.thresholds)
+        assert (result.intent, result.topic) == (searched.intent, searched.topic), text
+        suggested = dict(prediction.ranked).get(KNOWLEDGE, 0.0) >= SUGGEST_TOPICS_FROM
+        assert result.topic_candidates == (tuple(matches) if suggested else ()), text
