@@ -166,19 +166,34 @@ TelegramMessage = tuple[str, InlineKeyboardMarkup | None, str | None]
 def to_telegram_messages(replies: Sequence[Reply], buttons: ButtonTexts) -> list[TelegramMessage]:
     """Each reply as one or more messages; its keyboard (link buttons, message buttons, quick replies) goes
     under its last piece. A reply with a card is one HTML message: the card's title in bold, its fields as
-    "label: <b>value</b>" lines, every text escaped."""
+    "label: <b>value</b>" lines, then the reply's words, every text escaped."""
     out: list[TelegramMessage] = []
     for reply in replies:
         markup = keyboard_for(reply, buttons)
         if reply.card is not None:
-            # Against what the card shows, not card.plain(): that lists the buttons, which the HTML does not.
-            missing = _phones_missing(reply, card_html(reply.card))
-            out.append((card_html(reply.card, missing), markup, "HTML"))
+            out += _card_messages(reply, markup)
             continue
         pieces = split_text(_with_phones(reply), TELEGRAM_TEXT_LIMIT)
         for i, piece in enumerate(pieces):
             out.append((piece, markup if i == len(pieces) - 1 else None, None))
     return out
+
+
+def _card_messages(reply: Reply, markup: InlineKeyboardMarkup | None) -> list[TelegramMessage]:
+    """The card, then the reply's words under it (they carry what the card does not: "ท่านอยู่กรมสรรพากร
+    ใช่ไหมคะ?" before its yes/no buttons), in one HTML message when it fits. A card whose body is the text
+    (a broadcast's) has said it already."""
+    card = reply.card
+    assert card is not None
+    words = "" if reply.text.strip() == card.body.strip() else reply.text.strip()
+    # Against what is shown, not card.plain(): that lists the buttons, which the HTML does not.
+    missing = _phones_missing(reply, card_html(card) + words)
+    html_card = card_html(card, missing)
+    together = f"{html_card}\n\n{escape(words)}" if words else html_card
+    if len(together) <= TELEGRAM_TEXT_LIMIT:
+        return [(together, markup, "HTML")]
+    pieces = split_text(words, TELEGRAM_TEXT_LIMIT)
+    return [(html_card, None, "HTML")] + [(p, markup if i == len(pieces) - 1 else None, None) for i, p in enumerate(pieces)]
 
 
 def _phones_missing(reply: Reply, shown: str) -> list[Button]:

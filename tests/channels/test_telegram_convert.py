@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from ginbot.channels.telegram_convert import CALLBACK_DATA_MAX_BYTES, COMMANDS, ButtonTexts, command_message
-from ginbot.core.messages import Kind, QuickReply
+from dataclasses import replace
+
+from ginbot.channels.telegram_convert import (
+    CALLBACK_DATA_MAX_BYTES,
+    COMMANDS,
+    ButtonTexts,
+    command_message,
+    to_telegram_messages,
+)
+from ginbot.core.messages import Button, Card, CardField, Kind, QuickReply, Reply
 
 
 def test_every_command_in_the_menu_has_a_thai_meaning() -> None:
@@ -40,3 +48,36 @@ def test_the_table_of_long_texts_is_bounded() -> None:
     datas = [buttons.encode(QuickReply(f"{i}", "ก" * 30 + str(i))) for i in range(3)]
     assert buttons.decode(datas[0], label="0") == "0"
     assert buttons.decode(datas[2], label="2") == "ก" * 30 + "2"
+
+
+DATES_CARD = Card(
+    title="วันย้ายไป GIN Conference v9",
+    subtitle="กรมสรรพากร",
+    fields=(CardField("ย้ายไป v9", "วันอังคารที่ 7 กรกฎาคม 2563"),),
+    buttons=(Button.phone("โทรหาเจ้าหน้าที่", "02-612-6060"),),
+)
+
+
+def test_a_card_keeps_the_question_its_buttons_answer() -> None:
+    reply = Reply(
+        "กรมสรรพากร อยู่กลุ่มที่ 2 ย้ายไปใช้ v9 วันอังคารที่ 7 กรกฎาคม 2563 ค่ะ\nท่านอยู่กรมสรรพากรใช่ไหมคะ?",
+        [QuickReply("ใช่", "ใช่"), QuickReply("ไม่ใช่", "ไม่ใช่")],
+        card=DATES_CARD,
+    )
+    ((text, markup, mode),) = to_telegram_messages([reply], ButtonTexts())
+    assert mode == "HTML"
+    assert text.startswith("<b>วันย้ายไป GIN Conference v9</b>\nกรมสรรพากร")
+    assert "ย้ายไป v9: <b>วันอังคารที่ 7 กรกฎาคม 2563</b>" in text
+    assert text.endswith("ท่านอยู่กรมสรรพากรใช่ไหมคะ?")
+    assert "โทรหาเจ้าหน้าที่: 02-612-6060" in text  # no tel: URL buttons on Telegram: the number is written
+    assert markup is not None and [b.text for row in markup.inline_keyboard for b in row] == ["ใช่", "ไม่ใช่"]
+
+
+def test_a_card_that_holds_the_text_says_it_once_and_a_long_text_goes_after_the_card() -> None:
+    announcement = "ระบบ v8 จะปิดคืนนี้ค่ะ"
+    ((text, _, _),) = to_telegram_messages([Reply(announcement, card=replace(DATES_CARD, body=announcement))], ButtonTexts())
+    assert text.count(announcement) == 1
+    long = "ก" * 4090
+    messages = to_telegram_messages([Reply(long, [QuickReply("ใช่", "ใช่")], card=DATES_CARD)], ButtonTexts())
+    assert [(mode, markup is not None) for _, markup, mode in messages] == [("HTML", False), (None, True)]
+    assert messages[1][0] == long
