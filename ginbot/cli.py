@@ -259,6 +259,24 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
+async def _richmenu_deploy(settings: Settings) -> int:
+    from linebot.v3.messaging import ApiException
+
+    from ginbot.channels.line_richmenu import deploy_from_settings
+
+    try:
+        done = await deploy_from_settings(settings)
+    except ValueError as exc:
+        print(f"ginbot: {exc}", file=sys.stderr)
+        return 2
+    except ApiException as exc:
+        print(f"ginbot: LINE refused the rich menu: {exc.status} {exc.body!r}"[:500], file=sys.stderr)
+        return 1
+    replaced = ", ".join(done.deleted) or "none"
+    print(f"rich menu {done.menu_id} is the default ({done.image_bytes} bytes of PNG); replaced: {replaced}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ginbot", description="GIN Conference v9 migration helpdesk bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -311,6 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
     ready.add_argument("--cohort", type=int, help="only this cohort")
     ready.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
 
+    line = sub.add_parser("line", help="LINE channel set-up")
+    line_sub = line.add_subparsers(dest="line_command", required=True)
+    richmenu = line_sub.add_parser("richmenu", help="the rich menu under the chat")
+    richmenu_sub = richmenu.add_subparsers(dest="richmenu_command", required=True)
+    richmenu_sub.add_parser(
+        "deploy", help="draw the menu, create it, upload its picture, make it the default, delete the one it replaces"
+    )
+
     from ginbot.delivery.commands import add_parsers as add_delivery_parsers
 
     add_delivery_parsers(sub)  # broadcast, worker
@@ -342,7 +368,7 @@ def _main(argv: Sequence[str] | None) -> int:
     # Interactive and one-shot commands print their own results; library chatter (Alembic's INFO lines)
     # would bury them. The server and the worker log at the configured level.
     quiet = args.command in (
-        "ask", "chat", "parse", "eval", "import", "db", "broadcast", "test-conversations", "readiness"
+        "ask", "chat", "parse", "eval", "import", "db", "broadcast", "test-conversations", "readiness", "line"
     )
     configure_logging(settings, level="WARNING" if quiet else None)
     try:
@@ -350,7 +376,8 @@ def _main(argv: Sequence[str] | None) -> int:
             from ginbot.web.webhooks import check_settings
 
             check_settings(settings)  # the channels' settings first: nothing else is worth checking before
-        if args.command not in ("eval", "test-conversations"):  # everything else reads or writes the database
+        # Everything else reads or writes the database.
+        if args.command not in ("eval", "test-conversations", "line"):
             asyncio.run(_check_database(settings, schema=args.command == "serve"))
         return _run(args, settings)
     except (SettingsError, DataFileError, DatabaseUnavailable, SchemaNotCurrent) as exc:
@@ -394,6 +421,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_staff(settings, args.staff_command, args.name, args.password_stdin))
     if args.command == "readiness":
         return asyncio.run(_readiness(settings, args.cohort, args.json))
+    if args.command == "line":
+        return asyncio.run(_richmenu_deploy(settings))
     if args.command in ("broadcast", "worker"):
         from ginbot.delivery import commands
 

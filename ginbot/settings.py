@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 PREFIX = "GINBOT_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LINE_PUBLIC_API = "https://api.line.me"
+LINE_PUBLIC_DATA_API = "https://api-data.line.me"
 TELEGRAM_PUBLIC_API = "https://api.telegram.org/bot"
 
 
@@ -45,6 +46,8 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr | None = None
     line_channel_access_token: SecretStr | None = None
     line_api_base: str = LINE_PUBLIC_API
+    # Where rich-menu images are uploaded (LINE's data API host); tests point it at the same stub.
+    line_data_api_base: str = LINE_PUBLIC_DATA_API
 
     telegram_token: SecretStr | None = None
     telegram_api_base: str = TELEGRAM_PUBLIC_API

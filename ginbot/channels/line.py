@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
-from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration, TextMessage
+from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration, Message
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event
 from yarl import URL
@@ -26,7 +26,8 @@ from yarl import URL
 from ginbot.backoff import Backoff
 from ginbot.channels.base import FAILURE_REPLY, Sent
 from ginbot.channels.inbox import bounded
-from ginbot.channels.line_convert import LineTurn, batches, interpret, to_line_messages
+from ginbot.channels.line_convert import LineTurn, interpret
+from ginbot.channels.line_loading import LoadingAnimation
 from ginbot.channels.line_send import REPLY_TOKEN_TRUST_S, Answering, LineSender
 from ginbot.core.messages import Channel, Kind, MessageHandler, Reply
 from ginbot.db.inbox import Leased, NewEvent
@@ -82,6 +83,7 @@ class LineChannel:
             max_in_flight=MAX_CONNECTIONS,
             queue=answers,
         )
+        self.loading = LoadingAnimation(self._require_api)
 
     @classmethod
     def from_settings(
@@ -105,6 +107,7 @@ class LineChannel:
         self._api = AsyncMessagingApi(self._client)
 
     async def close(self) -> None:
+        await self.loading.close()
         if self._client is not None:
             await self._client.close()
             self._client = self._api = None
@@ -175,7 +178,10 @@ class LineChannel:
             await self.deliver(turn.user_id, turn.canned, answering)
             return
         try:
-            replies = await self._handler.handle(turn.message)
+            if turn.message.kind == Kind.TEXT:
+                replies = await self.loading.during(turn.user_id, self._handler.handle(turn.message))
+            else:
+                replies = await self._handler.handle(turn.message)
         except Exception:
             # Only once no attempt is left: an apology now and the answer on the retry would read oddly.
             if final and turn.message.kind != Kind.UNFOLLOW:
@@ -186,13 +192,13 @@ class LineChannel:
         await self.deliver(turn.user_id, replies, answering)
 
     async def deliver(self, user_id: str, replies: Sequence[Reply], answering: Answering) -> None:
-        await self.sender.deliver(user_id, batches(to_line_messages(replies)), answering)
+        await self.sender.deliver(user_id, replies, answering)
 
     async def send(self, user_id: str, reply_token: str | None, replies: Sequence[Reply]) -> None:
         """Answer outside the inbox (no event to derive retry keys from): reply, else push."""
         await self.deliver(user_id, replies, Answering(reply_token=reply_token))
 
-    async def push(self, to: str, messages: list[TextMessage]) -> bool:
+    async def push(self, to: str, messages: list[Message]) -> bool:
         """Push up to five messages; True once LINE has accepted them (now or on an earlier attempt)."""
         return await self.sender.push(to, messages) is Sent.YES
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from linebot.v3.messaging import MessageAction, QuickReplyItem, TextMessage
+from linebot.v3.messaging import FlexMessage, Message, MessageAction, QuickReplyItem, TextMessage
 from linebot.v3.messaging import QuickReply as LineQuickReply
 from linebot.v3.webhooks import (
     Event,
@@ -26,8 +26,23 @@ from linebot.v3.webhooks import (
     UserSource,
 )
 
-from ginbot.channels.base import NON_TEXT_REPLY, split_text
-from ginbot.core.messages import Channel, IncomingMessage, Kind, QuickReply, Reply
+from ginbot.channels.base import NON_TEXT_REPLY, split_text, utf16_len
+from ginbot.channels.line_flex import (
+    BUBBLE_TEXT_LIMIT,
+    buttons_alt_text,
+    card_alt_text,
+    card_bubble,
+    text_bubble,
+)
+from ginbot.core.messages import (
+    MAX_QUICK_REPLIES,
+    ButtonKind,
+    Channel,
+    IncomingMessage,
+    Kind,
+    QuickReply,
+    Reply,
+)
 
 # Per text message, counted in UTF-16 units; the SDK does not check it, LINE answers 400.
 LINE_TEXT_LIMIT = 5000
@@ -82,20 +97,64 @@ def _mode(event: Event) -> str:
     return str(getattr(mode, "value", mode))
 
 
-def to_line_messages(replies: Sequence[Reply]) -> list[TextMessage]:
-    """Each reply as one or more text messages; its quick replies ride on its last piece.
+def to_line_messages(replies: Sequence[Reply]) -> list[Message]:
+    """Every reply's messages in order (see ``render_reply``)."""
+    return [m for reply in replies for m in render_reply(reply)]
+
+
+def render_reply(reply: Reply) -> list[Message]:
+    """One reply as LINE messages; its quick replies ride on its last message.
+
+    - With a card: the card as a Flex bubble (its ``altText`` says the card in words), then the text,
+      which carries what the card does not (a question, advice). The reply's own buttons join the card's.
+    - With a link or phone button: the text and the buttons in one Flex bubble (so they are taps, not
+      words); a text too long for a bubble goes as text messages followed by a bubble of buttons.
+    - Otherwise text messages. Message buttons without a card or link are choices: quick replies.
 
     LINE shows quick-reply buttons only under the last message in the chat, so buttons of an earlier reply
     are sent but not shown: the core puts them on its last reply.
     """
-    messages: list[TextMessage] = []
-    for reply in replies:
-        pieces = split_text(reply.plain(), LINE_TEXT_LIMIT)
-        for i, piece in enumerate(pieces):
-            last = i == len(pieces) - 1
-            quick = _quick_reply(reply.quick_replies) if last and reply.quick_replies else None
-            messages.append(TextMessage(text=piece, quickReply=quick))
+    quick = list(reply.quick_replies)
+    messages: list[Message] = []
+    if reply.card is not None:
+        card = reply.card
+        messages.append(FlexMessage(altText=card_alt_text(card), contents=card_bubble(card, reply.buttons)))
+        messages += _texts(reply.text)
+    elif any(b.kind is not ButtonKind.MESSAGE for b in reply.buttons):
+        text = reply.text
+        if utf16_len(text) <= BUBBLE_TEXT_LIMIT:
+            bubble = text_bubble(text, reply.buttons)
+            messages.append(FlexMessage(altText=buttons_alt_text(text, reply.buttons), contents=bubble))
+        else:
+            messages += _texts(text)
+            bubble = text_bubble("", reply.buttons)
+            messages.append(FlexMessage(altText=buttons_alt_text("", reply.buttons), contents=bubble))
+    else:
+        messages += _texts(reply.plain())
+        extra = [QuickReply(b.label, b.value) for b in reply.buttons]
+        quick = [*extra, *(q for q in quick if q not in extra)][:MAX_QUICK_REPLIES]
+    if quick and messages:
+        messages[-1].quick_reply = _quick_reply(quick)
     return messages
+
+
+def rest_of(reply: Reply, sent: int) -> Reply | None:
+    """What is left of ``reply`` once its first ``sent`` messages are delivered, as a reply that renders to
+    just those messages (the outbox stores replies, not LINE messages). None when nothing is left."""
+    messages = render_reply(reply)
+    if sent <= 0:
+        return reply
+    left = messages[sent:]
+    if not left:
+        return None
+    texts = [m.text for m in left if isinstance(m, TextMessage)]
+    # A bubble still unsent after text pieces is the buttons' own (a card is always the first message).
+    buttons = reply.buttons if isinstance(left[-1], FlexMessage) else ()
+    return Reply("\n".join(texts), reply.quick_replies, buttons)
+
+
+def _texts(text: str) -> list[Message]:
+    return [TextMessage(text=piece) for piece in split_text(text, LINE_TEXT_LIMIT)]
 
 
 def _quick_reply(choices: Sequence[QuickReply]) -> LineQuickReply:
@@ -104,7 +163,7 @@ def _quick_reply(choices: Sequence[QuickReply]) -> LineQuickReply:
     )
 
 
-def batches(messages: Sequence[TextMessage]) -> list[list[TextMessage]]:
+def batches(messages: Sequence[Message]) -> list[list[Message]]:
     """Groups of at most LINE_MESSAGES_PER_REQUEST, in order."""
     size = LINE_MESSAGES_PER_REQUEST
     return [list(messages[i : i + size]) for i in range(0, len(messages), size)]

@@ -30,14 +30,15 @@ import aiohttp
 from linebot.v3.messaging import (
     ApiException,
     AsyncMessagingApi,
+    Message,
     PushMessageRequest,
     ReplyMessageRequest,
-    TextMessage,
 )
 
 from ginbot.backoff import Backoff
 from ginbot.channels.base import Sent
-from ginbot.core.messages import Channel
+from ginbot.channels.line_convert import LINE_MESSAGES_PER_REQUEST, batches, render_reply, rest_of
+from ginbot.core.messages import Channel, Reply
 from ginbot.delivery.answers import AnswerQueue, QueuedMessage, retry_key
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,10 @@ class LineSender:
         self.queue = queue
         self.replies_trusted_as_sent = 0  # spent tokens taken as "delivered" (tests and logs read it)
 
-    async def deliver(self, to: str, groups: Sequence[list[TextMessage]], answering: Answering) -> None:
-        """Send ``groups`` (each one request's messages) to ``to``; never raises for LINE's answers."""
+    async def deliver(self, to: str, replies: Sequence[Reply], answering: Answering) -> None:
+        """Send ``replies`` to ``to`` (five messages a request); never raises for LINE's answers."""
+        rendered = [render_reply(r) for r in replies]
+        groups = batches([m for messages in rendered for m in messages])
         if not groups:
             return
         first_push = 0
@@ -102,7 +105,7 @@ class LineSender:
             key = self._key(answering, index)
             outcome = await self.push(to, groups[index], key)
             if outcome is Sent.LATER:
-                await self._to_outbox(to, groups[index:], answering, index)
+                await self._to_outbox(to, replies, rendered, answering, index)
                 return
 
     def _key(self, answering: Answering, index: int) -> str:
@@ -110,7 +113,7 @@ class LineSender:
             return str(uuid.uuid4())
         return retry_key(answering.event_key, f"push{index}")
 
-    async def reply(self, token: str, messages: list[TextMessage], maybe_replied: bool = False) -> Sent:
+    async def reply(self, token: str, messages: list[Message], maybe_replied: bool = False) -> Sent:
         uncertain = maybe_replied
         for attempt in (1, 2):
             try:
@@ -143,7 +146,7 @@ class LineSender:
                 await asyncio.sleep(REPLY_RETRY_DELAY_S)
         return Sent.UNKNOWN
 
-    async def push(self, to: str, messages: list[TextMessage], key: str | None = None) -> Sent:
+    async def push(self, to: str, messages: list[Message], key: str | None = None) -> Sent:
         """Push up to five messages with one retry key across attempts."""
         key = key or str(uuid.uuid4())
         for attempt in range(1, self._push_attempts + 1):
@@ -174,21 +177,37 @@ class LineSender:
         return Sent.LATER  # pragma: no cover - the loop always returns
 
     async def _to_outbox(
-        self, to: str, groups: Sequence[list[TextMessage]], answering: Answering, first_index: int
+        self,
+        to: str,
+        replies: Sequence[Reply],
+        rendered: Sequence[list[Message]],
+        answering: Answering,
+        first_group: int,
     ) -> None:
+        """Queue what groups ``first_group`` onwards hold, as replies (cards and buttons kept): the sender
+        renders them as a live answer would be. A reply half sent is queued as its unsent rest."""
         if self.queue is None or answering.event_key is None:
             log.error("LINE answer to %s lost: pushes failed and there is no outbox to keep it", to)
             return
-        messages: list[QueuedMessage] = []
-        for offset, group in enumerate(groups):
-            index = first_index + offset
-            for part, message in enumerate(group):
-                # A one-message group keeps its push's key: if LINE took a push after all, the outbox gets 409.
-                key = self._key(answering, index) if len(group) == 1 else retry_key(answering.event_key, f"{index}.{part}")
-                messages.append(QueuedMessage(message.text, key))
+        per_request = LINE_MESSAGES_PER_REQUEST
+        total = sum(len(m) for m in rendered)
+        first_unsent = first_group * per_request
+        queued: list[QueuedMessage] = []
+        start = 0
+        for number, (reply, messages) in enumerate(zip(replies, rendered, strict=True)):
+            end = start + len(messages)
+            rest = rest_of(reply, first_unsent - start) if end > first_unsent else None
+            if rest is not None:
+                group, offset = divmod(start, per_request)
+                whole_group = offset == 0 and start >= first_unsent and end == min(start + per_request, total)
+                # A reply that was exactly one push keeps that push's key: if LINE took the push after all,
+                # the outbox's attempt gets 409 instead of a second copy.
+                key = self._key(answering, group) if whole_group else retry_key(answering.event_key, f"reply{number}")
+                queued.append(QueuedMessage(rest.plain(), key, rest))
+            start = end
         try:
-            await self.queue.queue(Channel.LINE, to, messages)
-            log.warning("LINE answer to %s queued in the outbox (%d messages) after pushes failed", to, len(messages))
+            await self.queue.queue(Channel.LINE, to, queued)
+            log.warning("LINE answer to %s queued in the outbox (%d replies) after pushes failed", to, len(queued))
         except Exception:
             log.exception("LINE answer to %s could not be queued either", to)
             raise

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from ginbot.core.messages import Reply
 from ginbot.db import queries
 from ginbot.db.models import Broadcast, LineBatch, OutboxRow, utcnow
 from ginbot.db.session import Database
@@ -42,6 +43,8 @@ def retry_key(event_key: str, part: str | int) -> str:
 class QueuedMessage:
     text: str
     key: str  # unique per message of the answer; for LINE also its X-Line-Retry-Key
+    # The structured reply when the channel renders one (LINE: a card, buttons); ``text`` is its plain form.
+    reply: Reply | None = None
 
 
 class AnswerQueue(Protocol):
@@ -80,6 +83,7 @@ class OutboxAnswers:
                         kind=ANSWER_KIND,
                         dedupe_key=dedupe[:200],
                         text=message.text,
+                        quick_replies=_quick_replies(message.reply),
                         target_kind="person",
                         target_value=None,
                         channel=channel,
@@ -122,6 +126,12 @@ class OutboxAnswers:
                     row.line_batch_id = batch.id
                     row.status = "sending"
                 await session.flush()
+
+
+def _quick_replies(reply: Reply | None) -> list[dict[str, str]] | None:
+    if reply is None or not reply.quick_replies:
+        return None
+    return [{"label": q.label, "text": q.text} for q in reply.quick_replies]
 
 
 async def queued_answers(db: Database, channel: str) -> list[tuple[str, str]]:

@@ -1,10 +1,13 @@
 """A stub of the LINE Messaging API for the real line-bot-sdk (``Configuration(host=stub.url)``).
 
-Endpoints: POST /v2/bot/message/reply, /push, /multicast, /broadcast; GET /v2/bot/info. Like LINE it:
+Endpoints: POST /v2/bot/message/reply, /push, /multicast, /broadcast; GET /v2/bot/info; POST
+/v2/bot/chat/loading/start (endpoint name "loading"); the rich-menu endpoints (line_richmenu_stub.py).
+Like LINE it:
 - checks ``Authorization: Bearer <access_token>`` (401 otherwise) when an access token is given;
 - validates what LINE validates and the SDK does not: 1–5 messages, non-empty text of at most 5,000 UTF-16
   units, at most 13 quick-reply items with labels of at most 20 characters, at most 500 multicast ids,
-  an ``X-Line-Retry-Key`` that is a UUID (and none on reply);
+  an ``X-Line-Retry-Key`` that is a UUID (and none on reply); Flex messages with an altText of 1–400
+  characters, a bubble or carousel, and actions whose URIs are http(s), line: or tel:;
 - treats reply tokens as single-use: a token already used, or marked with ``expire_reply_token``, gets
   400 "Invalid reply token";
 - answers a retry key already seen on an accepted request with 409 and ``x-line-accepted-request-id``;
@@ -12,7 +15,8 @@ Endpoints: POST /v2/bot/message/reply, /push, /multicast, /broadcast; GET /v2/bo
 
 ``stub.fail("push", 500)``, ``stub.fail("multicast", 429, times=3)``, ``stub.fail("push", 403, to=user)``,
 ``stub.hang("push")`` script failures (see StubServer). What people received: ``texts_to(user)`` and
-``delivered`` (pushes and multicasts per user), ``reply_texts()`` (replies, in order).
+``delivered`` (pushes and multicasts per user), ``reply_texts()`` (replies, in order); a Flex message counts
+as its altText there, ``messages(endpoint)`` has the whole objects.
 """
 
 from __future__ import annotations
@@ -24,13 +28,18 @@ from typing import Any
 
 from aiohttp import web
 
-from ginbot.testing.stub_server import Answer, StubServer, duplicates
+from ginbot.testing.line_richmenu_stub import RichMenuRoutes
+from ginbot.testing.stub_server import Answer, duplicates
 
 MAX_MESSAGES = 5
 MAX_TEXT_UTF16 = 5000
 MAX_QUICK_REPLY_ITEMS = 13
 MAX_LABEL = 20
 MAX_MULTICAST_TO = 500
+MAX_ALT_TEXT = 400
+MAX_BUTTON_LABEL = 40  # a Flex button's action label
+MAX_URI = 1000
+URI_SCHEMES = ("http://", "https://", "line://", "tel:")
 
 _ERRORS = {
     400: "The request body has 1 error(s)",
@@ -45,7 +54,7 @@ def utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class LineStub(StubServer):
+class LineStub(RichMenuRoutes):
     def __init__(self, access_token: str | None = None, *, delay_s: float = 0.0) -> None:
         super().__init__(delay_s=delay_s)
         self.access_token = access_token
@@ -56,14 +65,20 @@ class LineStub(StubServer):
         self.delivered: Counter[str] = Counter()  # user id -> messages received by push or multicast
         self._texts: dict[str, list[str]] = defaultdict(list)
         self._replies: list[tuple[str, list[str]]] = []
+        self._rich_menu_state()
 
     def _routes(self, app: web.Application) -> None:
         for endpoint in ("reply", "push", "multicast", "broadcast"):
             app.router.add_post(f"/v2/bot/message/{endpoint}", self._route(endpoint))
         app.router.add_get("/v2/bot/info", self._info_route)
+        app.router.add_post("/v2/bot/chat/loading/start", self._loading_route)
+        self._rich_menu_routes(app)
 
     async def _info_route(self, request: web.Request) -> web.Response:
         return await self._serve(request, "info", self._info)
+
+    async def _loading_route(self, request: web.Request) -> web.Response:
+        return await self._serve(request, "loading", self._loading)
 
     def _route(self, endpoint: str) -> Any:
         async def route(request: web.Request) -> web.Response:
@@ -129,6 +144,14 @@ class LineStub(StubServer):
         }
         return Answer(200, info, {"x-line-request-id": str(uuid.uuid4())})
 
+    async def _loading(self, body: dict[str, Any], request: web.Request) -> Answer:
+        seconds = body.get("loadingSeconds", 20)
+        if not isinstance(body.get("chatId"), str) or not body["chatId"]:
+            return Answer(400, {"message": _ERRORS[400], "details": [{"property": "chatId"}]})
+        if not isinstance(seconds, int) or seconds % 5 or not 5 <= seconds <= 60:
+            return Answer(400, {"message": _ERRORS[400], "details": [{"property": "loadingSeconds"}]})
+        return Answer(202, {}, {"x-line-request-id": str(uuid.uuid4())})
+
     def _send(self, endpoint: str) -> Any:
         async def send(body: dict[str, Any], request: web.Request) -> Answer:
             key = request.headers.get("X-Line-Retry-Key")
@@ -148,12 +171,12 @@ class LineStub(StubServer):
                 if token in self.used_reply_tokens or token in self.expired_reply_tokens:
                     return Answer(400, {"message": "Invalid reply token"})
                 self.used_reply_tokens.add(token)
-                self._replies.append((token, [m.get("text", "") for m in body["messages"]]))
+                self._replies.append((token, [words(m) for m in body["messages"]]))
             else:
                 for user in self._recipients(endpoint, body):
                     for message in body["messages"]:
                         self.delivered[user] += 1
-                        self._texts[user].append(message.get("text", ""))
+                        self._texts[user].append(words(message))
             request_id = str(uuid.uuid4())
             if key is not None:
                 self.accepted_retry_keys[key] = request_id
@@ -163,6 +186,11 @@ class LineStub(StubServer):
             return Answer(200, {"sentMessages": sent}, {"x-line-request-id": request_id})
 
         return send
+
+
+def words(message: Mapping[str, Any]) -> str:
+    """What a person reads without layout: a text message's text, a Flex message's altText."""
+    return str(message.get("text") or message.get("altText") or "")
 
 
 def _validate(endpoint: str, body: Mapping[str, Any], retry_key: str | None) -> dict[str, str] | None:
@@ -193,6 +221,10 @@ def _validate(endpoint: str, body: Mapping[str, Any], retry_key: str | None) -> 
                     "message": f"Length must be between 1 and {MAX_TEXT_UTF16}",
                     "property": f"messages[{i}].text",
                 }
+        if message.get("type") == "flex":
+            problem = _flex_problem(message, f"messages[{i}]")
+            if problem is not None:
+                return problem
         items = (message.get("quickReply") or {}).get("items", [])
         if len(items) > MAX_QUICK_REPLY_ITEMS:
             return {
@@ -207,3 +239,36 @@ def _validate(endpoint: str, body: Mapping[str, Any], retry_key: str | None) -> 
                     "property": f"messages[{i}].quickReply.items[{j}].action.label",
                 }
     return None
+
+
+def _flex_problem(message: Mapping[str, Any], where: str) -> dict[str, str] | None:
+    alt = message.get("altText") or ""
+    if not alt.strip() or len(alt) > MAX_ALT_TEXT:
+        return {"message": f"Length must be between 1 and {MAX_ALT_TEXT}", "property": f"{where}.altText"}
+    contents = message.get("contents") or {}
+    if contents.get("type") not in ("bubble", "carousel"):
+        return {"message": "Must be one of bubble, carousel", "property": f"{where}.contents.type"}
+    for path, action in _actions(contents, f"{where}.contents"):
+        label = action.get("label") or ""
+        if len(label) > MAX_BUTTON_LABEL:
+            return {"message": f"Length must be at most {MAX_BUTTON_LABEL}", "property": f"{path}.label"}
+        if action.get("type") == "uri":
+            uri = action.get("uri") or ""
+            if not uri.startswith(URI_SCHEMES) or len(uri) > MAX_URI:
+                return {"message": "Invalid uri", "property": f"{path}.uri"}
+        elif action.get("type") == "message" and not (action.get("text") or "").strip():
+            return {"message": "Must not be empty", "property": f"{path}.text"}
+    return None
+
+
+def _actions(node: Any, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Every action object inside a Flex container, with its JSON path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "action" and isinstance(value, dict):
+                yield f"{path}.action", value
+            else:
+                yield from _actions(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _actions(value, f"{path}[{i}]")

@@ -67,8 +67,31 @@ async def test_line_question_is_answered_with_the_agencys_date_by_the_bot_ginbot
     async with Served.start(create_app(settings, db=sqlite_db)) as served:
         await say_on_line(served, event)
 
-    (answer,) = line_stub.reply_texts(event["replyToken"])
-    assert "กรมสรรพากร" in answer and RD_MIGRATION_DATE in answer and RD_LAST_V8_DAY in answer
+    (reply,) = line_stub.calls("reply", accepted=True)
+    card, text = reply.body["messages"]
+    # The "your dates" card: a Flex bubble whose altText says the dates in words, in the Buddhist era.
+    assert card["type"] == "flex" and card["contents"]["type"] == "bubble"
+    assert "กรมสรรพากร" in card["altText"] and RD_MIGRATION_DATE in card["altText"]
+    assert RD_LAST_V8_DAY in card["altText"] and len(card["altText"]) <= 400
+    shown = flex_texts(card["contents"])
+    assert "กรมสรรพากร" in shown and RD_MIGRATION_DATE in shown and RD_LAST_V8_DAY in shown
+    # Its buttons are taps: the install guide and reminders are sent back as what the person types.
+    footer = [b["action"] for b in card["contents"]["footer"]["contents"]]
+    assert [(a["type"], a["label"]) for a in footer] == [("message", "วิธีติดตั้ง v9"), ("message", "รับการแจ้งเตือน")]
+    # The text follows with what the card does not say; the yes/no choices are LINE quick-reply items.
+    assert text["type"] == "text" and RD_MIGRATION_DATE in text["text"]
+    items = [i["action"] for i in text["quickReply"]["items"]]
+    assert [(a["type"], a["label"], a["text"]) for a in items] == [("message", "ใช่", "ใช่"), ("message", "ไม่ใช่", "ไม่ใช่")]
+
+
+def flex_texts(node: object) -> str:
+    """Every text a Flex container shows, one a line."""
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "text" and "text" in node else []
+        return "\n".join(own + [flex_texts(v) for k, v in node.items() if k != "text"]).strip()
+    if isinstance(node, list):
+        return "\n".join(flex_texts(v) for v in node).strip()
+    return ""
 
 
 async def test_telegram_command_and_question_are_answered_by_the_real_bot(

@@ -29,10 +29,12 @@ async def test_line_answers_english_in_english(
     async with serve(channel_settings(line_stub), seeded, real_bot(seeded, nlu, content)) as served:
         await say_on_line(served, english)
         await say_on_line(served, mixed)
-    (answer,) = line_stub.reply_texts(english["replyToken"])
+    # The card (its altText is the dates in words) and the text, both English, as Thai renders them.
+    card, answer = line_stub.reply_texts(english["replyToken"])
     assert all(words in answer for words in ENGLISH_DATES) and not thai_letters(answer)
-    (thai,) = line_stub.reply_texts(mixed["replyToken"])
-    assert "วันอังคารที่ 7 กรกฎาคม 2563" in thai
+    assert "Tuesday 7 July 2020" in card and "Monday 6 July 2020" in card and not thai_letters(card)
+    card_th, thai = line_stub.reply_texts(mixed["replyToken"])
+    assert "วันอังคารที่ 7 กรกฎาคม 2563" in thai and "วันอังคารที่ 7 กรกฎาคม 2563" in card_th
 
 
 async def test_telegram_answers_english_in_english(

@@ -103,3 +103,18 @@ async def test_a_wrong_access_token_is_401(line_stub: LineStub) -> None:
             await AsyncMessagingApi(client).get_bot_info()
     assert refused.value.status == 401
     assert line_stub.calls("info")[0].headers["Authorization"] == "Bearer wrong"
+
+
+async def test_flex_messages_are_checked_as_line_checks_them(api: AsyncMessagingApi, line_stub: LineStub) -> None:
+    from linebot.v3.messaging import FlexBox, FlexBubble, FlexButton, FlexMessage, URIAction
+
+    def flex(alt: str, uri: str) -> FlexMessage:
+        button = FlexButton(action=URIAction(label="เปิด", uri=uri))
+        return FlexMessage(altText=alt, contents=FlexBubble(footer=FlexBox(layout="vertical", contents=[button])))
+
+    await api.push_message(PushMessageRequest(to="U1", messages=[flex("วันย้าย", "tel:026126060")]))
+    for bad in (flex("ก" * 401, "https://gin.go.th"), flex("วันย้าย", "ftp://gin.go.th")):
+        with pytest.raises(ApiException) as refused:
+            await api.push_message(PushMessageRequest(to="U1", messages=[bad]))
+        assert refused.value.status == 400
+    assert line_stub.texts_to("U1") == ["วันย้าย"]  # a Flex message reads as its altText
