@@ -106,7 +106,8 @@ def render_reply(reply: Reply) -> list[Message]:
     """One reply as LINE messages; its quick replies ride on its last message.
 
     - With a card: the card as a Flex bubble (its ``altText`` says the card in words), then the text,
-      which carries what the card does not (a question, advice). The reply's own buttons join the card's.
+      which carries what the card does not (a question, advice), unless the card's body is that text (a
+      broadcast's announcement). The reply's own buttons join the card's.
     - With a link or phone button: the text and the buttons in one Flex bubble (so they are taps, not
       words); a text too long for a bubble goes as text messages followed by a bubble of buttons.
     - Otherwise text messages. Message buttons without a card or link are choices: quick replies.
@@ -119,7 +120,9 @@ def render_reply(reply: Reply) -> list[Message]:
     if reply.card is not None:
         card = reply.card
         messages.append(FlexMessage(altText=card_alt_text(card), contents=card_bubble(card, reply.buttons)))
-        messages += _texts(reply.text)
+        # A broadcast's card holds its text as the body already: sending it again would say it twice.
+        if reply.text.strip() != card.body.strip():
+            messages += _texts(reply.text)
     elif any(b.kind is not ButtonKind.MESSAGE for b in reply.buttons):
         text = reply.text
         if utf16_len(text) <= BUBBLE_TEXT_LIMIT:

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from telegram import BotCommand, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardMarkup, MenuButtonCommands, Update
 from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 
@@ -172,6 +172,8 @@ class TelegramChannel:
         await app.initialize()  # getMe: fails fast on a wrong token
         try:
             await app.bot.set_my_commands([BotCommand(name, c.description) for name, c in COMMANDS.items()])
+            # The button beside the text box opens that Thai command list (not a web app).
+            await app.bot.set_chat_menu_button(menu_button=MenuButtonCommands())
         except TelegramError as exc:  # only the menu: not worth failing the channel for
             log.warning("could not register the Telegram command menu: %s", exc)
         if self.uses_webhook:

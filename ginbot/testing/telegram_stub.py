@@ -3,7 +3,7 @@
 Serves GET and POST ``/bot<token>/<method>`` with form, multipart or JSON parameters (PTB sends forms with
 non-string values JSON-encoded; ``stub_server.read_params`` decodes them back). Methods: getMe, setWebhook,
 deleteWebhook, getWebhookInfo, getUpdates, sendMessage, answerCallbackQuery, setMyCommands, getMyCommands,
-deleteMyCommands, getChat, createForumTopic; anything else is 404 like an unknown method. Like Telegram it:
+deleteMyCommands, setChatMenuButton, getChat, createForumTopic; anything else is 404 like an unknown method. Like Telegram it:
 - answers 401 Unauthorized to any token but its own;
 - refuses an empty text or one over 4,096 characters, and callback_data over 64 bytes (400);
 - treats negative chat ids as groups: ``forum_chats`` are forum supergroups, where ``createForumTopic``
@@ -71,6 +71,7 @@ class TelegramStub(StubServer):
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self.commands: list[dict[str, Any]] = []
+        self.menu_button: dict[str, Any] | None = None  # the default chat menu button (setChatMenuButton)
         self.delivered: Counter[str] = Counter()  # chat id -> messages received
         self._texts: dict[str, list[str]] = defaultdict(list)
         self._updates: deque[dict[str, Any]] = deque()
@@ -228,6 +229,11 @@ class TelegramStub(StubServer):
 
     async def _m_setMyCommands(self, body: dict[str, Any], request: web.Request) -> Answer:
         self.commands = list(body.get("commands") or [])
+        return self._ok(True)
+
+    async def _m_setChatMenuButton(self, body: dict[str, Any], request: web.Request) -> Answer:
+        if body.get("chat_id") is None:
+            self.menu_button = body.get("menu_button") or {"type": "default"}
         return self._ok(True)
 
     async def _m_getMyCommands(self, body: dict[str, Any], request: web.Request) -> Answer:

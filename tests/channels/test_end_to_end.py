@@ -111,6 +111,14 @@ async def test_telegram_command_and_question_are_answered_by_the_real_bot(
 
     direct, _agency_saved, remembered = telegram_stub.texts_to(chat)
     assert RD_MIGRATION_DATE in direct
+    # The date answer is the card as HTML (bold title and values) with an inline keyboard: the card's
+    # buttons and the yes/no question's choices.
+    card = telegram_stub.sent_messages(chat)[0]
+    assert card["parse_mode"] == "HTML" and "<b>วันย้ายไป GIN Conference v9</b>" in card["text"]
+    assert f"ย้ายไป v9: <b>วันอังคารที่ {RD_MIGRATION_DATE}</b>" in card["text"]
+    keys = [b for row in card["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["text"] for b in keys] == ["วิธีติดตั้ง v9", "รับการแจ้งเตือน", "ใช่", "ไม่ใช่"]
+    assert all(b["callback_data"] for b in keys)
     assert RD_MIGRATION_DATE in remembered  # /agency was understood: the bot now knows the agency
     async with seeded.session() as session:
         person = await session.scalar(select(ChatUser).where(ChatUser.platform_user_id == str(chat)))

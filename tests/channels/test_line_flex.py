@@ -92,6 +92,14 @@ def test_plain_replies_stay_text_messages_with_quick_reply_items() -> None:
     assert quick_items(message) == [("ใช่", "ใช่"), ("ไม่ใช่", "ไม่ใช่")]
 
 
+def test_an_announcement_whose_card_holds_its_text_is_one_bubble() -> None:
+    text = "ระบบ v8 ปิดวันที่ 6 กรกฎาคม 2563 กรุณาติดตั้ง v9"
+    (message,) = rendered(Reply(text, YES_NO, card=Card("ประกาศจาก สพร.", body=text, buttons=(DOWNLOAD,))))
+    assert message["type"] == "flex" and message["contents"]["body"]["contents"][0]["text"] == text
+    assert footer_actions(message) == [("uri", "ดาวน์โหลด v9", "https://conference.gin.go.th/download")]
+    assert quick_items(message) == [("ใช่", "ใช่"), ("ไม่ใช่", "ไม่ใช่")]
+
+
 def test_a_long_card_alt_text_is_cut_to_lines_limit() -> None:
     card = Card("ประกาศ", body="แจ้งเตือน " * 100, fields=(CardField("วันที่", "7 กรกฎาคม 2563"),))
     (message,) = rendered(Reply("", card=card))

@@ -81,3 +81,31 @@ def test_a_card_that_holds_the_text_says_it_once_and_a_long_text_goes_after_the_
     messages = to_telegram_messages([Reply(long, [QuickReply("ใช่", "ใช่")], card=DATES_CARD)], ButtonTexts())
     assert [(mode, markup is not None) for _, markup, mode in messages] == [("HTML", False), (None, True)]
     assert messages[1][0] == long
+
+
+def test_a_card_is_one_html_message_with_its_buttons_as_an_inline_keyboard() -> None:
+    card = Card(
+        "วันย้ายไป GIN Conference v9",
+        "กรมสรรพากร <สพร.>",
+        fields=(CardField("ย้ายไป v9", "วันอังคารที่ 7 กรกฎาคม 2563"),),
+        buttons=(Button.message("วิธีติดตั้ง v9", "วิธีติดตั้ง v9"),),
+    )
+    reply = Reply("กรมสรรพากรย้าย 7 กรกฎาคม 2563", (QuickReply("ใช่", "ใช่"),), card=card)
+    ((text, markup, mode),) = to_telegram_messages([reply], ButtonTexts())
+    assert mode == "HTML"
+    assert text.splitlines()[:2] == ["<b>วันย้ายไป GIN Conference v9</b>", "กรมสรรพากร &lt;สพร.&gt;"]
+    assert "ย้ายไป v9: <b>วันอังคารที่ 7 กรกฎาคม 2563</b>" in text
+    assert markup is not None
+    assert [b.text for row in markup.inline_keyboard for b in row] == ["วิธีติดตั้ง v9", "ใช่"]
+
+
+def test_a_link_is_a_url_button_and_the_helpdesk_phone_is_written_out() -> None:
+    reply = Reply(
+        "ดาวน์โหลดได้ที่ปุ่มด้านล่างค่ะ",
+        buttons=(Button.link("ดาวน์โหลด v9", "https://conference.gin.go.th/download"), Button.phone("โทร", "02-612-6060")),
+    )
+    ((text, markup, mode),) = to_telegram_messages([reply], ButtonTexts())
+    assert mode is None and "02-612-6060" in text  # Telegram makes a number in text tappable
+    assert markup is not None
+    (link,) = [b for row in markup.inline_keyboard for b in row]
+    assert (link.text, link.url) == ("ดาวน์โหลด v9", "https://conference.gin.go.th/download")

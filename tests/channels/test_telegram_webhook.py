@@ -41,7 +41,7 @@ async def deliver(
     return int(resp.status)
 
 
-async def test_startup_registers_the_webhook_with_its_secret_and_the_command_menu(
+async def test_startup_registers_the_webhook_its_secret_and_the_thai_command_menu(
     sqlite_db: Database, telegram_stub: TelegramStub, bot: RecordingBot
 ) -> None:
     async with serve(webhook_settings(telegram_stub), sqlite_db, bot) as served:
@@ -57,6 +57,9 @@ async def test_startup_registers_the_webhook_with_its_secret_and_the_command_men
         "unsubscribe",
         "forget",
     ]
+    # The menu is in Thai: every command's description, and the menu button opens that list.
+    assert all(any("\u0e01" <= ch <= "\u0e4e" for ch in c["description"]) for c in telegram_stub.commands)
+    assert telegram_stub.menu_button == {"type": "commands"}
     assert health["channel_status"]["telegram"] == "ready"
 
 
