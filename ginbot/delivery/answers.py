@@ -1,7 +1,8 @@
 """Answers that could not be sent at once go to the outbox, to be sent later with backoff and a lease.
 
 When LINE's reply and its pushes fail (LINE down, a network outage), or Telegram keeps failing, the
-answer must still reach the person — later, and once. Each message of the answer becomes a one-person
+answer must still reach the person — later, and once. Each message of the answer (for LINE each reply,
+with its quick replies and its card, which the sender renders as the live answer would be) becomes a one-person
 outbox row (under a ``Broadcast`` of kind ``answer``, which the admin's broadcast lists leave out), so the
 existing sender delivers it with its retries, rate limits and leases. For LINE the row sits in a
 ``LineBatch`` whose ``X-Line-Retry-Key`` is derived from the webhook event: the very key the failed pushes
@@ -14,16 +15,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from ginbot.core.messages import Reply
+from ginbot.core.messages import MAX_BUTTONS, Reply
 from ginbot.db import queries
 from ginbot.db.models import Broadcast, LineBatch, OutboxRow, utcnow
 from ginbot.db.session import Database
+from ginbot.delivery.cards import card_to_stored
 from ginbot.delivery.store import insert_ignore
 
 ANSWER_KIND = "answer"
@@ -82,8 +84,9 @@ class OutboxAnswers:
                     .values(
                         kind=ANSWER_KIND,
                         dedupe_key=dedupe[:200],
-                        text=message.text,
+                        text=_text(message),
                         quick_replies=_quick_replies(message.reply),
+                        card=_card(message.reply),
                         target_kind="person",
                         target_value=None,
                         channel=channel,
@@ -126,6 +129,20 @@ class OutboxAnswers:
                     row.line_batch_id = batch.id
                     row.status = "sending"
                 await session.flush()
+
+
+def _text(message: QueuedMessage) -> str:
+    # With a card, the card carries the buttons and is shown with the text as its body (as a broadcast's
+    # card is); without one, a link or phone button survives as words in the plain form.
+    reply = message.reply
+    return reply.text if reply is not None and reply.card is not None else message.text
+
+
+def _card(reply: Reply | None) -> dict[str, Any] | None:
+    if reply is None or reply.card is None:
+        return None
+    buttons = tuple(dict.fromkeys(reply.card.buttons + reply.buttons))[:MAX_BUTTONS]
+    return card_to_stored(replace(reply.card, buttons=buttons))
 
 
 def _quick_replies(reply: Reply | None) -> list[dict[str, str]] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ginbot.core.messages import Reply
+from ginbot.core.messages import Button, Card, CardField, Reply
 from ginbot.db.session import Database
 from ginbot.delivery.answers import queued_answers
 from ginbot.testing.fixtures import LINE_CHANNEL_SECRET, TELEGRAM_WEBHOOK_SECRET
@@ -18,7 +18,7 @@ from ginbot.testing.payloads import (
     telegram_text_update,
 )
 from ginbot.testing.telegram_stub import TelegramStub
-from tests.channels.conftest import PUBLIC_URL, RecordingBot, channel_settings, serve
+from tests.channels.conftest import BUTTONS, PUBLIC_URL, RecordingBot, channel_settings, serve
 
 USER = line_user_id(11)
 CHAT = 5_550_011
@@ -54,6 +54,36 @@ async def test_a_push_that_fails_three_times_reaches_the_person_later_once(
     # The outbox sent it under the key the pushes used: had LINE taken one of them, this would be a 409.
     assert later.headers["X-Line-Retry-Key"] == line_stub.calls("push")[0].headers["X-Line-Retry-Key"]
     assert await queued_answers(db, "line") == [(f"ได้รับ: {QUESTION}", "sent")]
+
+
+async def test_a_card_answer_that_waits_in_the_outbox_keeps_its_card_buttons_and_quick_replies(
+    db: Database, line_stub: LineStub, bot: RecordingBot
+) -> None:
+    card = Card(
+        "วันย้ายไป GIN Conference v9",
+        "กรมสรรพากร",
+        fields=(CardField("ย้ายไป v9", "วันอังคารที่ 7 กรกฎาคม 2563"),),
+        buttons=(Button.message("วิธีติดตั้ง v9", "วิธีติดตั้ง v9"),),
+    )
+    call = Button.phone("โทรหาเจ้าหน้าที่", "02-612-6060")
+    bot.answer = lambda m: [Reply("กรมสรรพากรย้ายวันที่ 7 กรกฎาคม 2563 ค่ะ", BUTTONS, buttons=(call,), card=card)]
+    event = line_text_event(USER, QUESTION, redelivery=True)
+    line_stub.fail("push", 500, times=3)
+    body = line_body(event)
+    async with serve(channel_settings(line_stub, **SENDER), db, bot) as served:
+        assert (await served.post("/line/webhook", body, line_headers(LINE_CHANNEL_SECRET, body))).status == 200
+        await served.settle()
+        await line_stub.wait_for("push", count=4, timeout_s=30)
+
+    (later,) = line_stub.calls("push", accepted=True)
+    (message,) = later.body["messages"]  # the card, with the answer's text inside it
+    assert message["type"] == "flex" and "วันอังคารที่ 7 กรกฎาคม 2563" in message["altText"]
+    assert "กรมสรรพากรย้ายวันที่ 7 กรกฎาคม 2563 ค่ะ" in json.dumps(message["contents"]["body"], ensure_ascii=False)
+    actions = [b["action"] for b in message["contents"]["footer"]["contents"]]
+    assert [(a["type"], a["label"]) for a in actions] == [("message", "วิธีติดตั้ง v9"), ("uri", "โทรหาเจ้าหน้าที่")]
+    assert actions[1]["uri"] == "tel:026126060"
+    assert [i["action"]["label"] for i in message["quickReply"]["items"]] == [q.label for q in BUTTONS]
+    assert later.headers["X-Line-Retry-Key"] == line_stub.calls("push")[0].headers["X-Line-Retry-Key"]
 
 
 async def test_telegram_answer_that_cannot_be_sent_now_is_sent_later_once(

@@ -74,12 +74,13 @@ async def test_a_card_reaches_line_with_its_link_and_phone(sqlite_db: Database, 
     await broadcast(sqlite_db)
     await settle(sqlite_db, sender_for(sqlite_db, platforms))
 
-    messages = platforms.line.messages("multicast")
-    assert messages, "nothing was multicast"
-    words = json.dumps(messages, ensure_ascii=False)
-    # Until LINE's Flex renderer is on main, the card travels as text: the announcement, then what its link
-    # and phone buttons say, so nothing on the card is lost.
-    assert TEXT in words and DOWNLOAD in words and "02-612-6060" in words
+    (message,) = platforms.line.messages("multicast")
+    # One Flex bubble: the card with the announcement as its body, the link a URI action and the phone a
+    # tel: action; its altText says the card in words.
+    assert message["type"] == "flex" and message["altText"].startswith("ปิดระบบ v8 กลุ่ม 2: สำหรับหน่วยงานกลุ่มที่ 2")
+    assert TEXT in json.dumps(message["contents"]["body"], ensure_ascii=False)
+    actions = [b["action"] for b in message["contents"]["footer"]["contents"]]
+    assert [(a["type"], a["uri"]) for a in actions] == [("uri", DOWNLOAD), ("uri", "tel:026126060")]
 
 
 async def test_a_stored_card_that_no_longer_reads_as_one_is_dropped_and_the_text_still_goes(
