@@ -10,6 +10,11 @@ lease and retries, like the outbox read in reverse.
   channel's handler, and records the outcome: done, or pending again with exponential backoff, or failed
   after the last attempt. A lease that runs out (the process died) makes the event leasable again, so
   what was unfinished at a crash is picked up after the restart.
+- Fresh events skip the processor's query: the transaction that stores them also leases those it may
+  (room in the processor, no earlier unfinished event of the person), and after the commit they go to
+  the processor in memory. The row is the same as a leased one, so a crash loses nothing; the processor's
+  own query is then needed only for what this could not take (a person's next event, a retry, a backlog,
+  events left by a crash), and it runs when such events may exist and on its poll.
 """
 
 from __future__ import annotations
@@ -71,7 +76,8 @@ class Inbox:
         self.db = db
         self.config = config or InboxConfig()
         self._group: GroupCommit[NewEvent, bool] = GroupCommit(self._write, name="inbox-store")
-        self.stored = asyncio.Event()  # set after every commit of new events; the processor waits on it
+        self.stored = asyncio.Event()  # set when stored events wait for the processor's query
+        self.processor: Processor | None = None  # set by the Processor when it starts
 
     async def store(self, events: Sequence[NewEvent]) -> list[bool]:
         """Commit ``events``; per event, True when new (False: already stored, a redelivery).
@@ -81,27 +87,49 @@ class Inbox:
         if not events:
             return []
         results = await asyncio.gather(*(self._group.submit(e) for e in events))
-        if any(results):
-            self.stored.set()
         return list(results)
 
     async def _write(self, events: list[NewEvent]) -> list[bool | BaseException]:
+        taker = self.processor
+        room = taker.reserve() if taker is not None else 0
+        leased: list[Leased] = []
+        left: list[NewEvent] = []  # stored and not leased here: for the processor's query
         try:
+            now = utcnow()
             async with self.db.session() as session:
-                return list(await queries.store(session, events, utcnow()))
+                ids = await queries.store(session, events, now)
+                fresh = [i for i in ids if i is not None]
+                if room and fresh:
+                    taken = await queries.lease_new(session, fresh[:room], now, self.config.lease_s)
+                else:
+                    taken = []
+            leased = taken  # committed: only now may they be handled
+            taken_ids = {e.id for e in leased}
+            left = [e for e, i in zip(events, ids, strict=True) if i is not None and i not in taken_ids]
+            return [i is not None for i in ids]
         except Exception as exc:
             if len(events) == 1:
                 raise
             # One bad event must not cost the others their 200: store them one at a time, and only the
             # one that fails again gets the error (its webhook answers 503).
             log.warning("storing %d events in one batch failed (%r); storing them one by one", len(events), exc)
+        finally:
+            if taker is not None:
+                taker.take(room, leased, left)
+            if left:
+                self.stored.set()
         results: list[bool | BaseException] = []
         for event in events:
             try:
                 async with self.db.session() as session:
-                    results += await queries.store(session, [event], utcnow())
+                    results += [i is not None for i in await queries.store(session, [event], utcnow())]
             except Exception as exc:
                 results.append(exc)
+        stored = [e for e, r in zip(events, results, strict=True) if r is True]
+        if stored:
+            if taker is not None:
+                taker.take(0, [], stored)
+            self.stored.set()
         return results
 
     async def prune(self) -> int:
@@ -125,6 +153,10 @@ class Processor:
         self._loop_task: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self._closing = False
+        self._reserved = 0  # room promised to a storing transaction under way
+        # Events stored here that the storing transaction did not lease, by person: when one of these people's
+        # events finishes, the next may be leasable, and only then is the lease query worth running.
+        self._waiting: dict[tuple[str, str], int] = {}
         self.handled = 0  # events finished (done or failed) by this process; tests and benchmarks read it
 
     def register(self, channel: str, handler: Handler) -> None:
@@ -132,11 +164,33 @@ class Processor:
 
     def start(self) -> None:
         self._loop_task = asyncio.create_task(self._run(), name="inbox-processor")
+        self.inbox.processor = self
+
+    # --- fresh events, from the storing transaction -----------------------------------------------------
+
+    def reserve(self) -> int:
+        """Room for a storing transaction to lease its fresh events in; give it back with ``take``."""
+        if self._closing or self._loop_task is None:
+            return 0
+        room = max(0, self.config.concurrency - len(self._working) - self._reserved)
+        self._reserved += room
+        return room
+
+    def take(self, reserved: int, leased: Sequence[Leased], left: Sequence[NewEvent]) -> None:
+        """After the storing transaction: handle what it leased (committed), note what it left pending."""
+        self._reserved -= reserved
+        for event in leased:
+            self._start(event)
+        for new in left:
+            key = (new.channel, new.person)
+            self._waiting[key] = self._waiting.get(key, 0) + 1
 
     async def close(self, grace_s: float) -> None:
         """Stop leasing, wait up to ``grace_s`` for events in progress, then cancel them (their leases run
         out and the next start handles them)."""
         self._closing = True
+        if self.inbox.processor is self:
+            self.inbox.processor = None
         if self._loop_task is not None:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
@@ -169,7 +223,7 @@ class Processor:
         wake = self.inbox.stored
         while not self._closing:
             wake.clear()
-            room = self.config.concurrency - len(self._working)
+            room = self.config.concurrency - len(self._working) - self._reserved
             leased: list[Leased] = []
             if room > 0:
                 try:
@@ -177,16 +231,29 @@ class Processor:
                 except Exception:
                     log.exception("leasing inbox events failed; retrying in %.1f s", self.config.poll_s)
             for event in leased:
-                self._working[event.id] = asyncio.create_task(self._process(event), name=f"inbox-{event.id}")
+                self._seen(event)
+                self._start(event)
             if leased and len(leased) == room:
                 await asyncio.sleep(0)  # more may be waiting: lease again after the tasks start
                 continue
             if not self._working:
+                self._waiting.clear()  # nothing here holds anyone back: what is left is another process's
                 self._idle.set()
             try:
                 await asyncio.wait_for(wake.wait(), self.config.poll_s)
             except TimeoutError:
                 pass
+
+    def _start(self, event: Leased) -> None:
+        self._working[event.id] = asyncio.create_task(self._process(event), name=f"inbox-{event.id}")
+
+    def _seen(self, event: Leased) -> None:
+        key = (event.channel, event.person)
+        left = self._waiting.get(key, 0) - 1
+        if left > 0:
+            self._waiting[key] = left
+        else:
+            self._waiting.pop(key, None)
 
     async def _lease(self, limit: int) -> list[Leased]:
         async with self.db.session() as session:
@@ -213,7 +280,10 @@ class Processor:
             log.exception("inbox event %s could not be handled", event.id)
         finally:
             self._working.pop(event.id, None)
-            self.inbox.stored.set()  # the person's next event may be leasable now
+            # An event the storing transaction left pending (this person's next one, or one that found no
+            # room) may be leasable now; with none, the query would find nothing that the poll would not.
+            if self._waiting:
+                self.inbox.stored.set()
 
     async def _still_ours(self, event: Leased) -> bool:
         async with self.db.session() as session:

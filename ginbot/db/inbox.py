@@ -6,12 +6,24 @@ that arrived while the previous batch was written, one UPDATE for all events tha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -20,6 +32,7 @@ from ginbot.db.models import InboxEvent
 
 PENDING, WORKING, DONE, FAILED = "pending", "working", "done", "failed"
 UNFINISHED = (PENDING, WORKING)
+_TABLE = cast(Table, InboxEvent.__table__)
 
 
 @dataclass(frozen=True)
@@ -42,8 +55,8 @@ class Leased:
     reply_started: bool = False  # an earlier attempt began sending a LINE reply
 
 
-async def store(session: AsyncSession, events: Sequence[NewEvent], now: datetime) -> list[bool]:
-    """Insert events, ignoring those already stored; per event, True when it is new.
+async def store(session: AsyncSession, events: Sequence[NewEvent], now: datetime) -> list[int | None]:
+    """Insert events, ignoring those already stored; per event, its row id when it is new, else None.
 
     One INSERT … ON CONFLICT DO NOTHING, so a redelivery racing its original on another process stores
     exactly one row. A batch holding the same key twice stores it once (the first is "new").
@@ -53,7 +66,11 @@ async def store(session: AsyncSession, events: Sequence[NewEvent], now: datetime
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = InboxEvent.__table__
     # Core executemany rather than a VALUES list: compiled once and cached (see queries.claim_events' history).
-    stmt = dialect.insert(table).on_conflict_do_nothing().returning(table.c.channel, table.c.event_key)
+    stmt = (
+        dialect.insert(table)
+        .on_conflict_do_nothing()
+        .returning(table.c.channel, table.c.event_key, table.c.id)
+    )
     unique = {(e.channel, e.event_key): e for e in events}
     rows = [
         {
@@ -68,12 +85,12 @@ async def store(session: AsyncSession, events: Sequence[NewEvent], now: datetime
         }
         for e in unique.values()
     ]
-    new = {(row[0], row[1]) for row in await session.execute(stmt, rows)}
+    new = {(row[0], row[1]): int(row[2]) for row in await session.execute(stmt, rows)}
     first: set[tuple[str, str]] = set()
-    result = []
+    result: list[int | None] = []
     for e in events:
         key = (e.channel, e.event_key)
-        result.append(key in new and key not in first)
+        result.append(new.get(key) if key not in first else None)
         first.add(key)
     return result
 
@@ -107,11 +124,43 @@ async def lease(
         ids_query = ids_query.where(InboxEvent.id.not_in(list(skip)))
     ids_query = ids_query.order_by(InboxEvent.id).limit(limit).with_for_update(skip_locked=True)
     ids = list((await session.scalars(ids_query)).all())
+    return await _take(session, InboxEvent.id.in_(ids), now, lease_s) if ids else []
+
+
+def _lease_new_statement() -> Update:
+    table, earlier = _TABLE, _TABLE.alias("earlier")
+    unfinished_before = exists().where(
+        earlier.c.channel == table.c.channel,
+        earlier.c.person == table.c.person,
+        earlier.c.id < table.c.id,
+        earlier.c.status.in_(UNFINISHED),
+    )
+    return (
+        update(table)
+        .where(table.c.id.in_(bindparam("b_ids", expanding=True)), table.c.status == PENDING, ~unfinished_before)
+        .values(status=WORKING, lease_until=bindparam("b_until"), attempts=table.c.attempts + 1)
+        .returning(*(table.c[name] for name in _LEASED_COLUMNS))
+    )
+
+
+async def lease_new(session: AsyncSession, ids: Sequence[int], now: datetime, lease_s: float) -> list[Leased]:
+    """Lease events this transaction has just stored (``ids``), those that are leasable (see ``lease``).
+
+    No other transaction can see uncommitted rows, so no row lock is needed; an earlier unfinished event of
+    the same person (stored before, or earlier in ``ids``) keeps its successor pending for ``lease``. The
+    statement is built once: building it per batch cost more than running it.
+    """
     if not ids:
         return []
+    until = now + timedelta(seconds=lease_s)
+    rows = await session.execute(_LEASE_NEW, {"b_ids": list(ids), "b_until": until})
+    return _leased(rows)
+
+
+async def _take(session: AsyncSession, which: ColumnElement[bool], now: datetime, lease_s: float) -> list[Leased]:
     stmt = (
         update(InboxEvent)
-        .where(InboxEvent.id.in_(ids))
+        .where(which)
         .values(status=WORKING, lease_until=now + timedelta(seconds=lease_s), attempts=InboxEvent.attempts + 1)
         .returning(
             InboxEvent.id,
@@ -124,7 +173,13 @@ async def lease(
             InboxEvent.reply_started_at,
         )
     )
-    rows = await session.execute(stmt)
+    return _leased(await session.execute(stmt))
+
+
+_LEASED_COLUMNS = ("id", "channel", "event_key", "person", "payload", "attempts", "received_at", "reply_started_at")
+
+
+def _leased(rows: Iterable[Any]) -> list[Leased]:
     leased = [
         Leased(id_, channel, key, person, payload, attempts, received_at, reply_started=started is not None)
         for id_, channel, key, person, payload, attempts, received_at, started in rows
@@ -155,7 +210,6 @@ class Outcome:
     error: str | None = None
 
 
-_TABLE = cast(Table, InboxEvent.__table__)
 # Core (not ORM) so a list of parameters runs as one executemany.
 _FINISH = (
     update(_TABLE)
@@ -168,6 +222,9 @@ _FINISH = (
         finished_at=bindparam("b_finished"),
     )
 )
+
+
+_LEASE_NEW = _lease_new_statement()
 
 
 async def finish(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:

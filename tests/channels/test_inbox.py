@@ -29,16 +29,20 @@ class Recorder:
         self.finals: list[tuple[str, bool]] = []
         self.failures: dict[str, int] = {}  # key -> failures left
         self.gates: dict[str, asyncio.Event] = {}  # key -> wait for this before finishing
+        self.progress = asyncio.Event()  # set whenever an attempt ends
 
     async def __call__(self, leased: Leased, final: bool) -> None:
         self.finals.append((leased.event_key, final))
         gate = self.gates.get(leased.event_key)
         if gate is not None:
             await gate.wait()
-        if self.failures.get(leased.event_key, 0) > 0:
-            self.failures[leased.event_key] -= 1
-            raise RuntimeError("the core broke")
-        self.handled.append(leased.event_key)
+        try:
+            if self.failures.get(leased.event_key, 0) > 0:
+                self.failures[leased.event_key] -= 1
+                raise RuntimeError("the core broke")
+            self.handled.append(leased.event_key)
+        finally:
+            self.progress.set()
 
 
 @asynccontextmanager
@@ -87,8 +91,8 @@ async def test_one_person_in_order_others_alongside_and_a_failure_is_retried_in_
     async with running(inbox, recorder) as processor:
         # A retried its first event twice and then did its second, while B's first was still held up.
         while recorder.handled[:2] != ["a1", "a2"]:
-            await inbox.stored.wait()
-            inbox.stored.clear()
+            await recorder.progress.wait()
+            recorder.progress.clear()
         b_may_finish.set()
         await processor.settled()
     assert recorder.handled == ["a1", "a2", "b1", "b2"]
@@ -150,3 +154,29 @@ async def test_a_batch_that_fails_is_stored_one_event_at_a_time(db: Database) ->
     assert "good" in stored
     if db.engine.dialect.name == "postgresql":
         assert isinstance(results[1], Exception) and "bad" not in stored
+
+
+async def test_events_stored_while_running_are_handled_at_once_and_in_order_without_the_poll(db: Database) -> None:
+    """The storing transaction leases fresh events and hands them over; a person's next event waits for the
+    one before it and is taken as soon as that one finishes, not at the next poll (here half a minute)."""
+    inbox = Inbox(db, InboxConfig(poll_s=30.0))
+    recorder = Recorder()
+    a1_may_finish = asyncio.Event()
+    recorder.gates["a1"] = a1_may_finish
+    async with running(inbox, recorder) as processor:
+        await asyncio.sleep(0)  # the processor's first look at the (empty) inbox
+        async with asyncio.timeout(10):  # a ceiling, far above the milliseconds this takes
+            await inbox.store([event("a1", "A")])
+            await inbox.store([event("a2", "A"), event("b1", "B")])
+            while "b1" not in recorder.handled:
+                await recorder.progress.wait()
+                recorder.progress.clear()
+            assert recorder.handled == ["b1"]  # A's second waits for A's first, held up
+            assert (await statuses(db))["a2"] == ("pending", 0)
+            a1_may_finish.set()
+            while len(recorder.handled) < 3:
+                await recorder.progress.wait()
+                recorder.progress.clear()
+    assert recorder.handled == ["b1", "a1", "a2"]
+    assert processor.handled == 3
+    assert await statuses(db) == {"a1": ("done", 1), "a2": ("done", 1), "b1": ("done", 1)}
