@@ -55,6 +55,9 @@ async def status_of(session: AsyncSession, user_id: int) -> Readiness | None:
     return await session.get(Readiness, user_id)
 
 
+_CHECKIN_IDS = "ginbot.readiness.checkin_ids"
+
+
 async def last_checkin_at(session: AsyncSession, user_id: int) -> datetime | None:
     """When this person was last sent a check-in question (None: never).
 
@@ -63,7 +66,11 @@ async def last_checkin_at(session: AsyncSession, user_id: int) -> datetime | Non
     """
     # Two small queries: with the ids as literals each probe is an index lookup, where an IN (SELECT …) let
     # PostgreSQL scan the outbox (it has no index on user_id alone).
-    checkins = list((await session.scalars(select(Broadcast.id).where(Broadcast.kind == CHECKIN_KIND))).all())
+    # Once per transaction: the turns of a batch share one, and the check-in broadcasts are the same for all.
+    checkins: list[int] | None = session.info.get(_CHECKIN_IDS)
+    if checkins is None:
+        checkins = list((await session.scalars(select(Broadcast.id).where(Broadcast.kind == CHECKIN_KIND))).all())
+        session.info[_CHECKIN_IDS] = checkins
     if not checkins:
         return None
     at = await session.scalar(
