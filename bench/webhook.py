@@ -95,7 +95,9 @@ async def _serve_ginbot(database_url: str, stub_url: str, bot_kind: str, conn: C
     bot = EchoBot() if bot_kind == "echo" else await build_bot(settings, db)
     app = create_app(settings, db=db, bot=bot)
     settle_heap_after_startup(app)  # as `ginbot serve` does
-    # Logging as in production (JSON lines at INFO, an access-log line per request), thrown away.
+    # Logging as in production (JSON lines at INFO, an access-log line per request), thrown away. Only
+    # that handler: the start-up one (basicConfig, in _child) would otherwise also print every access line.
+    logging.getLogger().handlers.clear()
     configure_logging(settings, stream=_Discard())
     await _run_until_told(app, conn, access_log=True)
     await db.close()
