@@ -55,7 +55,7 @@ async def status_of(session: AsyncSession, user_id: int) -> Readiness | None:
     return await session.get(Readiness, user_id)
 
 
-_CHECKIN_IDS = "ginbot.readiness.checkin_ids"
+_CHECKIN_IDS = "readiness: check-in broadcast ids"
 
 
 async def last_checkin_at(session: AsyncSession, user_id: int) -> datetime | None:
