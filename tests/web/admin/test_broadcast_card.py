@@ -36,6 +36,14 @@ async def test_the_composer_offers_a_card_and_a_line_preview(admin: Admin) -> No
     html = await (await admin.client.get("/admin/broadcasts/new")).text()
     assert "การ์ด (ไม่บังคับ)" in html and 'name="card_title"' in html and 'name="card_phone"' in html
     assert 'id="line-preview"' in html and "ตัวอย่างบน LINE" in html
+    assert '<details id="card-fields">' in html  # folded away until wanted
+
+
+async def test_the_card_stays_open_when_it_is_being_edited(admin: Admin) -> None:
+    html = await refused(admin, card_link_url="www.dga.or.th")
+    assert '<details id="card-fields" open>' in html
+    again = await admin.post("/admin/broadcasts/new", FORM)  # the preview's "แก้ไข"
+    assert '<details id="card-fields" open>' in await again.text()
 
 
 async def test_the_preview_shows_the_card_as_a_line_bubble_and_confirming_stores_it(admin: Admin) -> None:

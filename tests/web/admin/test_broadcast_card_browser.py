@@ -23,6 +23,7 @@ async def test_the_line_preview_follows_the_card_as_it_is_typed(seeded_sqlite: D
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         preview = page.locator("#line-preview")
+        await page.get_by_text("เพิ่มการ์ด (ไม่บังคับ)").click()  # folded away until wanted
         await page.fill("textarea[name=text]", "ระบบ v8 จะปิดคืนนี้ค่ะ")
         assert await preview.locator(".line-text").inner_text() == "ระบบ v8 จะปิดคืนนี้ค่ะ"
 
