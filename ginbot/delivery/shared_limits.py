@@ -35,6 +35,10 @@ WAKE_MARGIN_S = 0.001
 FAILURE_BACKOFF = Backoff(first_s=0.2, max_s=5.0)
 # A chat's or a limit's row idle this long is deleted (a missing row is a free one).
 PRUNE_IDLE_S = 600.0
+# A grant heard back later than one slot is not used (see the module's docstring); never stricter than a
+# database round trip on a busy machine can meet, never looser than a tenth of a second.
+MIN_STALE_S = 0.02
+MAX_STALE_S = 0.1
 PRUNE_EVERY_S = 300.0
 
 
@@ -48,7 +52,7 @@ class SharedRateLimiter:
         rate_per_s: float,
         per_chat_interval_s: float = 0.0,
         *,
-        stale_s: float = 0.25,
+        stale_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -57,7 +61,9 @@ class SharedRateLimiter:
         self.interval_s = 1.0 / rate_per_s
         self.slack_s = SLACK_SLOTS * self.interval_s
         self.per_chat_interval_s = per_chat_interval_s
-        self.stale_s = stale_s
+        # One slot late is as late as a grant may be used: later, it lands among the next holder's sends.
+        self.stale_s = stale_s if stale_s is not None else min(max(self.interval_s, MIN_STALE_S), MAX_STALE_S)
+        self.granted = 0
         self._clock = clock
         self._sleep = sleep
         self._turn = asyncio.Lock()
@@ -80,13 +86,17 @@ class SharedRateLimiter:
                     self.stale_grants += 1
                 else:
                     break
+        self.granted += 1
         await self._prune_now_and_then()
 
     async def pause(self, pause_s: float) -> None:
         await self._ask(lambda c: rate_limits.pause(c, self.name, pause_s))
 
     async def close(self) -> None:
-        pass  # the connection belongs to whoever made it (it is shared with the other limits)
+        # The connection belongs to whoever made it (it is shared with the other limits).
+        if self.granted:
+            log.info("rate limit %s: %d sends granted here, %d grants dropped as late", self.name, self.granted,
+                     self.stale_grants)
 
     async def _ask(self, statement: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         attempt = 0

@@ -232,6 +232,29 @@ class StubServer:
         return web.json_response(answer.body, status=answer.status, headers=dict(answer.headers))
 
 
+def per_second(times: Iterable[float]) -> list[int]:
+    """How many of ``times`` fell in each whole second counted from the first: the platform's view of a
+    per-second limit."""
+    ordered = sorted(times)
+    if not ordered:
+        return []
+    counts = [0] * (int(ordered[-1] - ordered[0]) + 1)
+    for t in ordered:
+        counts[int(t - ordered[0])] += 1
+    return counts
+
+
+def busiest_second(times: Iterable[float]) -> int:
+    """The most of ``times`` inside any one-second window, wherever it starts (stricter than per_second)."""
+    ordered = sorted(times)
+    most, start = 0, 0
+    for end, t in enumerate(ordered):
+        while t - ordered[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
 def duplicates(received: Mapping[str, int]) -> int:
     """Messages beyond the first per recipient: what a person would see twice."""
     return sum(n - 1 for n in received.values() if n > 1)

@@ -28,7 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ginbot.testing.stub_server import Answer, StubServer, duplicates
+from ginbot.testing.stub_server import Answer, StubServer, busiest_second, duplicates, per_second
 
 DEFAULT_TOKEN = "123456789:ginbot-stub-token"
 MAX_TEXT = 4096
@@ -154,6 +154,8 @@ class TelegramStub(StubServer):
             "requests": len(self.calls("sendMessage")),
             "first_s": min(times) if times else None,
             "last_s": max(times) if times else None,
+            "per_second": per_second(times),
+            "busiest_second": busiest_second(times),
         }
 
     def posts_to(self, chat_id: str | int) -> list[dict[str, Any]]:
