@@ -126,9 +126,13 @@ async def test_a_network_failure_keeps_the_text_and_offers_a_retry_that_works(ph
     assert "ตรวจสอบการเชื่อมต่ออินเทอร์เน็ต" in await alert.inner_text()
     unsent = phone.locator(".msg.me.failed", has_text=DATE_QUESTION)
     assert await unsent.is_visible()
+    retry = alert.get_by_role("button", name="ลองอีกครั้ง")
+    box = await retry.bounding_box()
+    assert box is not None and box["height"] >= MIN_TAP_PX
+    assert await alert.evaluate(IN_VIEW)
 
     await phone.unroute("**/api/chat")
-    await alert.get_by_role("button", name="ลองอีกครั้ง").click()
+    await retry.click()
     await phone.locator("article.card").wait_for()
     assert await phone.get_by_role("alert").count() == 0
     assert await phone.locator(".msg.me.failed").count() == 0
