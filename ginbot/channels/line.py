@@ -9,6 +9,7 @@ twice. Every call passes ``_request_timeout``; the SDK's default is five minutes
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import ssl
@@ -30,7 +31,8 @@ from ginbot.channels.line_convert import LineTurn, interpret
 from ginbot.channels.line_loading import LoadingAnimation
 from ginbot.channels.line_send import REPLY_TOKEN_TRUST_S, Answering, LineSender
 from ginbot.core.messages import Channel, Kind, MessageHandler, Reply
-from ginbot.db.inbox import Leased, NewEvent
+from ginbot.db.inbox import Leased, NewEvent, mark_reply_started
+from ginbot.db.models import utcnow
 from ginbot.delivery.answers import AnswerQueue
 from ginbot.observability import metrics
 from ginbot.settings import Settings
@@ -171,9 +173,16 @@ class LineChannel:
             maybe_replied=event.reply_started,
             reply_starting=(lambda: marker(event.id)) if marker is not None else None,
         )
-        await self._answer(turn, answering, final)
+        receipt = None
+        if marker is not None and turn.message is not None and answering.replies_first and not answering.maybe_replied:
+            # The mark goes in with the turn's own transaction, which commits before the reply is sent.
+            receipt = _ReplyStarting(event.id)
+            turn = dataclasses.replace(turn, message=dataclasses.replace(turn.message, receipt=receipt))
+        await self._answer(turn, answering, final, receipt)
 
-    async def _answer(self, turn: LineTurn, answering: Answering, final: bool = True) -> None:
+    async def _answer(
+        self, turn: LineTurn, answering: Answering, final: bool = True, receipt: _ReplyStarting | None = None
+    ) -> None:
         if turn.message is None:
             await self.deliver(turn.user_id, turn.canned, answering)
             return
@@ -189,6 +198,8 @@ class LineChannel:
             raise
         if turn.message.kind == Kind.UNFOLLOW:
             return  # the person blocked the bot: there is nobody to answer
+        if receipt is not None and receipt.written:
+            answering = dataclasses.replace(answering, reply_starting=None)  # committed with the turn
         await self.deliver(turn.user_id, replies, answering)
 
     async def deliver(self, user_id: str, replies: Sequence[Reply], answering: Answering) -> None:
@@ -206,6 +217,22 @@ class LineChannel:
         if self._api is None:
             raise RuntimeError("LineChannel.start() has not run")
         return self._api
+
+
+class _ReplyStarting:
+    """The inbox's "a reply is starting" mark, written by the turn's transaction (IncomingMessage.receipt).
+
+    ``written`` tells the sender it need not write the mark itself: set once the statement ran, and the
+    handler returns only after that transaction committed (a handler that never calls it leaves the mark
+    to the sender, as before)."""
+
+    def __init__(self, event_id: int) -> None:
+        self.event_id = event_id
+        self.written = False
+
+    async def __call__(self, session: Any) -> None:
+        await mark_reply_started(session, [self.event_id], utcnow())
+        self.written = True
 
 
 async def _skip_per_request_environment_lookups(client: AsyncApiClient, config: Configuration) -> None:

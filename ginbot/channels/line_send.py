@@ -64,6 +64,11 @@ class Answering:
     # Records durably that a reply is about to go out (the inbox's reply_started_at), awaited first.
     reply_starting: Callable[[], Awaitable[None]] | None = None
 
+    @property
+    def replies_first(self) -> bool:
+        """Whether the first messages go as a reply with the event's token (else all go as pushes)."""
+        return self.reply_token is not None and (self.token_live or self.maybe_replied)
+
 
 class LineSender:
     def __init__(
@@ -93,7 +98,7 @@ class LineSender:
         first_push = 0
         # A reply begun before a crash is retried with its token whatever its age: LINE refuses a spent
         # token, so a reply that went out is not sent again (by push) and one that did not goes now.
-        if answering.reply_token is not None and (answering.token_live or answering.maybe_replied):
+        if answering.replies_first and answering.reply_token is not None:
             if answering.reply_starting is not None and not answering.maybe_replied:
                 await answering.reply_starting()
             outcome = await self.reply(answering.reply_token, groups[0], answering.maybe_replied)

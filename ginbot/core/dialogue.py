@@ -156,6 +156,9 @@ class Bot:
                     if entry is not None:
                         log_entries.append(entry)
                         rated_by.append(state if entry.user_id is not None and outcome.rateable else None)
+                for m in messages:
+                    if m.receipt is not None:
+                        await m.receipt(session)
                 ids = await queries.log_messages(session, log_entries)
                 for rater, log_id in zip(rated_by, ids, strict=True):
                     if rater is not None:

@@ -10,11 +10,11 @@ renders the rest its own way (LINE Flex, Telegram inline keyboard + HTML, web JS
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 # LINE allows 13 quick-reply items and 20 characters per label; Telegram keyboards are roomier, so the
 # stricter platform sets the shape every answer is written to.
@@ -51,6 +51,10 @@ class IncomingMessage:
     # Whether this channel can reach the person later (reminders, announcements); the adapter that builds
     # the message knows. The web chat cannot, so the core must not promise it there.
     can_push: bool = True
+    # Written in the same transaction as the turn, if given: the channel's own durable note about this
+    # message (LINE: "a reply is starting", which must be committed before the reply goes out, and saves a
+    # transaction of its own). Called with the turn's database session; opaque to the core.
+    receipt: Callable[[Any], Awaitable[None]] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Every channel builds one of these, so cleaning here covers them all (even validly signed input).

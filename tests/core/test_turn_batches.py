@@ -7,9 +7,11 @@ once, as a busy webhook does, and check what each person gets and what the datab
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.core.clock import Clock
 from ginbot.core.content import Content
@@ -17,7 +19,7 @@ from ginbot.core.dialogue import Bot
 from ginbot.core.messages import IncomingMessage
 from ginbot.core.understanding import NluUnderstanding, Understood
 from ginbot.db import queries
-from ginbot.db.models import ChatUser, MessageLog
+from ginbot.db.models import ChatUser, Cohort, MessageLog
 from ginbot.db.session import Database
 from ginbot.nlu.engine import Nlu
 
@@ -113,3 +115,27 @@ async def test_users_and_states_creates_newcomers_and_finds_the_known(db: Databa
         again = await queries.users_and_states(s, [("telegram", "42")])
         assert again[("telegram", "42")][0].id == newcomer.id
         assert await s.scalar(select(func.count()).select_from(ChatUser)) == 2
+
+
+async def test_a_channels_receipt_is_kept_with_its_turn_and_dropped_with_a_failed_one(
+    db: Database, seeded: Database, nlu: Nlu, content: Content
+) -> None:
+    """IncomingMessage.receipt (LINE's "a reply is starting" mark) is written by the turn's own transaction:
+    committed once the answer is returned, and gone when the turn fails."""
+    bot = _bot(db, BrokenOn(nlu, poison="ข้อความที่ทำให้พัง"), content)
+
+    def receipt(number: int) -> Callable[[AsyncSession], Awaitable[None]]:
+        async def write(session: AsyncSession) -> None:
+            session.add(Cohort(number=number, migration_date=date(2020, 8, 1), last_v8_date=date(2020, 7, 31)))
+
+        return write
+
+    results = await asyncio.gather(
+        bot.handle(IncomingMessage("line", "U1", "กรมสรรพากรย้ายวันไหน", receipt=receipt(91))),
+        bot.handle(IncomingMessage("line", "U2", "ข้อความที่ทำให้พัง", receipt=receipt(92))),
+        return_exceptions=True,
+    )
+    assert not isinstance(results[0], BaseException) and isinstance(results[1], RuntimeError)
+    async with db.session() as s:
+        kept = set((await s.scalars(select(Cohort.number).where(Cohort.number > 90))).all())
+    assert kept == {91}
