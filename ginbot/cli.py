@@ -259,24 +259,6 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
-async def _richmenu_deploy(settings: Settings) -> int:
-    from linebot.v3.messaging import ApiException
-
-    from ginbot.channels.line_richmenu import deploy_from_settings
-
-    try:
-        done = await deploy_from_settings(settings)
-    except ValueError as exc:
-        print(f"ginbot: {exc}", file=sys.stderr)
-        return 2
-    except ApiException as exc:
-        print(f"ginbot: LINE refused the rich menu: {exc.status} {exc.body!r}"[:500], file=sys.stderr)
-        return 1
-    replaced = ", ".join(done.deleted) or "none"
-    print(f"rich menu {done.menu_id} is the default ({done.image_bytes} bytes of PNG); replaced: {replaced}")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ginbot", description="GIN Conference v9 migration helpdesk bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -329,13 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     ready.add_argument("--cohort", type=int, help="only this cohort")
     ready.add_argument("--json", action="store_true", help="print JSON (shape in the README)")
 
-    line = sub.add_parser("line", help="LINE channel set-up")
-    line_sub = line.add_subparsers(dest="line_command", required=True)
-    richmenu = line_sub.add_parser("richmenu", help="the rich menu under the chat")
-    richmenu_sub = richmenu.add_subparsers(dest="richmenu_command", required=True)
-    richmenu_sub.add_parser(
-        "deploy", help="draw the menu, create it, upload its picture, make it the default, delete the one it replaces"
-    )
+    from ginbot.channels.line_commands import add_parsers as add_line_parsers
+
+    add_line_parsers(sub)  # line richmenu deploy
 
     from ginbot.delivery.commands import add_parsers as add_delivery_parsers
 
@@ -422,7 +400,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "readiness":
         return asyncio.run(_readiness(settings, args.cohort, args.json))
     if args.command == "line":
-        return asyncio.run(_richmenu_deploy(settings))
+        from ginbot.channels import line_commands
+
+        return asyncio.run(line_commands.run(settings, args))
     if args.command in ("broadcast", "worker"):
         from ginbot.delivery import commands
 

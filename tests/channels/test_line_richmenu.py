@@ -88,3 +88,11 @@ def test_every_area_sends_words_the_bot_understands(nlu: Nlu) -> None:
     understood = [nlu.parse(item.text) for item in MENU]
     assert [r.intent for r in understood] == INTENTS
     assert [item.label for item in MENU] == AREAS
+
+
+def test_deploy_without_lines_access_token_says_which_setting_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("GINBOT_LINE_CHANNEL_ACCESS_TOKEN", raising=False)
+    assert main(["line", "richmenu", "deploy"]) == 2
+    assert "GINBOT_LINE_CHANNEL_ACCESS_TOKEN" in capsys.readouterr().err
