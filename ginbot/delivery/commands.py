@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
+import os
 import signal
 import sys
 from datetime import datetime
@@ -39,12 +41,21 @@ def _when(value: str | None, settings: Settings) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(settings.timezone))
 
 
+def operating_system_user() -> str:
+    """Who ran `ginbot broadcast`, for the audit log (a container's uid may have no name)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return f"uid{os.getuid()}"
+
+
 async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
     from ginbot.db.migrate import upgrade
     from ginbot.db.session import Database
     from ginbot.delivery.announce import announce
     from ginbot.delivery.broadcasts import report
     from ginbot.delivery.runner import clock_for
+    from ginbot.delivery.service import Author
     from ginbot.delivery.targets import TargetError
 
     if args.status is None and (not args.to or not args.text):
@@ -80,7 +91,7 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
                 text=args.text,
                 channel=args.channel,
                 send_at=when,
-                created_by="cli",
+                created_by=Author("cli", operating_system_user()),
                 dry_run=args.dry_run,
                 now=clock_for(settings)(),
             )
@@ -89,12 +100,13 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
             return EXIT_USAGE
     finally:
         await db.close()
-    split = ", ".join(f"{c} {n}" for c, n in sorted(result.by_channel.items())) or "none"
-    print(f"recipients: {result.recipients} ({split})")
+    print(result.summary())
     if result.broadcast_id is None:
         print("dry run: nothing was queued")
     else:
         print(f"broadcast id: {result.broadcast_id}")
+        sends = "now" if result.at_once else result.send_at.astimezone(ZoneInfo(settings.timezone)).isoformat()
+        print(f"sends: {sends} (follow it with: ginbot broadcast --status {result.broadcast_id})")
     return 0
 
 

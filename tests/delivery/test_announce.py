@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from telegram import Update
 
 from ginbot import cli
 from ginbot.db.migrate import upgrade
-from ginbot.db.models import Broadcast, OutboxRow
+from ginbot.db.models import AuditLog, Broadcast, OutboxRow
 from ginbot.db.session import Database
 from ginbot.delivery.announce import StaffBroadcasts
 from ginbot.delivery.planner import plan_once
@@ -220,3 +221,55 @@ async def test_telegram_hook_sends_preview_with_inline_keyboard(staff: StaffBroa
         "message": {"message_id": 7, "date": 0, "chat": chat, "from": user, "text": "สวัสดี"},
     }
     assert not await handle_staff_update(staff, _update(chatter), send, ack)
+
+
+# --- one service behind every door: the same checks, the same report, an audit record -----------------
+
+
+async def _audit(url: str) -> list[AuditLog]:
+    db = Database(url)
+    async with db.session() as session:
+        rows = (await session.scalars(select(AuditLog).order_by(AuditLog.id))).all()
+    await db.close()
+    return list(rows)
+
+
+def test_cli_broadcast_is_audited_under_the_operating_system_user(
+    cli_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["broadcast", "--to", "notready:cohort:1", "ติดตั้ง v9 ด้วยนะคะ"]) == 0
+    out = capsys.readouterr().out
+    assert "recipients: 1 (line 1)" in out and "sends: now" in out
+    (entry,) = asyncio.run(_audit(cli_db))
+    assert entry.action == "broadcast_created" and entry.staff_name == f"cli:{getpass.getuser()}"
+    assert entry.details["via"] == "cli" and entry.details["target"] == "notready:cohort:1"
+    assert entry.details["recipients"] == 1 and entry.details["text"] == "ติดตั้ง v9 ด้วยนะคะ"
+    # A dry run stores nothing, so it records nothing either.
+    assert cli.main(["broadcast", "--to", "all", "--dry-run", "ทดสอบ"]) == 0
+    assert len(asyncio.run(_audit(cli_db))) == 1
+
+
+def test_cli_refuses_a_time_that_has_passed_as_the_admin_does(
+    cli_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["broadcast", "--to", "all", "--at", "2020-07-03T09:00", "ข้อความ"]) == 2
+    assert "has passed: choose a later time, or send now" in capsys.readouterr().err
+    assert asyncio.run(_count(cli_db, Broadcast)) == 0 and asyncio.run(_audit(cli_db)) == []
+
+
+async def test_telegram_broadcast_is_audited_once_confirmed_under_the_staff_id(staff: StaffBroadcasts) -> None:
+    async def audit() -> list[AuditLog]:
+        async with staff.db.session() as session:
+            return list((await session.scalars(select(AuditLog))).all())
+
+    cancelled = await staff.on_command(STAFF, "/broadcast cohort:2 ยกเลิกอันนี้")
+    assert cancelled is not None
+    await staff.on_callback(STAFF, cancelled.buttons[1].data)
+    preview = await staff.on_command(STAFF, "/broadcast cohort:2 ระบบปิดปรับปรุง 22:00 น.")
+    assert preview is not None and await audit() == [], "previews and cancelled drafts are not announcements"
+    done = await staff.on_callback(STAFF, preview.buttons[0].data)
+    assert done is not None and "4 คน" in done.text and "เริ่มส่งทันที" in done.text
+    (entry,) = await audit()
+    assert entry.action == "broadcast_created" and entry.staff_name == f"telegram:{STAFF}"
+    assert entry.details["via"] == "telegram" and entry.details["target"] == "cohort:2"
+    assert entry.details["recipients"] == 4

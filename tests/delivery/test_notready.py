@@ -88,7 +88,9 @@ async def test_a_nudge_to_notready_cohort_1_reaches_exactly_those_not_confirmed_
     await statuses_everywhere(campaign)
     dry = await announce(campaign, to="notready:cohort:1", text="ทดสอบ", created_by="cli", dry_run=True)
     assert dry.recipients == 3 and dry.broadcast_id is None
-    sent = await announce(campaign, to="notready:cohort:1", text="กรุณาติดตั้ง v9", created_by="cli", send_at=bkk(7, 2, 9))
+    sent = await announce(
+        campaign, to="notready:cohort:1", text="กรุณาติดตั้ง v9", created_by="cli", send_at=bkk(7, 2, 9), now=bkk(7, 2, 8)
+    )
     assert sent.broadcast_id is not None
     await fan_out(campaign, sent.broadcast_id, bkk(7, 2, 9))
     assert await reached(campaign, sent.broadcast_id) == {telegram_id(2), line_id(3), telegram_id(4)}

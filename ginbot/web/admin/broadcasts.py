@@ -11,16 +11,15 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.db import queries
 from ginbot.db.models import Broadcast
-from ginbot.delivery.broadcasts import DeliveryReport, NewBroadcast, create_broadcast, recent_reports, report
+from ginbot.delivery.broadcasts import DeliveryReport, recent_reports, report
 from ginbot.delivery.cards import card_of
+from ginbot.delivery.service import Author, BroadcastService, Request
 from ginbot.delivery.targets import Target, TargetError, count_by_channel
-from ginbot.delivery.wakeups import Topic
-from ginbot.web.admin import audit, context, forms, thai_time, views
+from ginbot.web.admin import context, forms, thai_time, views
 
 STATUS_TH = {
     "draft": "ร่าง (ยังไม่ยืนยัน)",
@@ -143,6 +142,10 @@ async def preview(request: web.Request) -> web.StreamResponse:
     return await views.render(request, "preview.html", values, section="broadcasts")
 
 
+def service(request: web.Request) -> BroadcastService:
+    return BroadcastService(context.db(request), now=context.clock(request).now, wakeups=context.wakeups(request))
+
+
 async def _existing(session: AsyncSession, nonce: str) -> int | None:
     return await session.scalar(select(Broadcast.id).where(Broadcast.dedupe_key == DEDUPE_PREFIX + nonce))
 
@@ -160,34 +163,16 @@ async def confirm(request: web.Request) -> web.StreamResponse:
     checked, _, _ = await _check(request, form)
     if not checked.ok or checked.target is None or checked.send_at is None:
         return await _composer(request, form, checked.errors, status=400)
-    new = NewBroadcast(
-        text=form.text, target=checked.target, channel=checked.channel, send_at=checked.send_at,
-        created_by=f"admin:{me.name}", dedupe_key=DEDUPE_PREFIX + form.nonce, card=checked.card,
+    wanted = Request(
+        checked.target, form.text, Author("admin", me.name, context.client_ip(request)), channel=checked.channel,
+        send_at=checked.send_at, dedupe_key=DEDUPE_PREFIX + form.nonce, card=checked.card,
     )  # fmt: skip
     try:
-        async with db.session() as session:
-            row = await create_broadcast(session, new, now=context.clock(request).now())
-            by_channel = await count_by_channel(session, checked.target, checked.channel)
-            row.recipient_count = sum(by_channel.values())
-            details = {
-                "broadcast_id": row.id, "target": str(checked.target), "channel": checked.channel,
-                "send_at": checked.send_at.isoformat(), "recipients": row.recipient_count, "text": form.text,
-                "card": row.card,
-            }  # fmt: skip
-            await audit.record(session, audit.BROADCAST_CREATED, staff_name=me.name, details=details,
-                               ip=context.client_ip(request))  # fmt: skip
-            broadcast_id = row.id
+        # Stored, audited and the planners woken: what `ginbot broadcast` and Telegram's /broadcast do too.
+        stored = await service(request).create(wanted)
     except TargetError as exc:
         return await _composer(request, form, {"target_kind": str(exc)}, status=400)
-    except IntegrityError:
-        # The same preview confirmed twice at the same moment: the other request stored it.
-        async with db.session() as session:
-            found = await _existing(session, form.nonce)
-        if found is None:
-            raise
-        broadcast_id = found
-    if form.when == "now":  # the planners (here or in the workers) fan it out now, not at their next pass
-        await context.wakeups(request).notify(Topic.PLANNER)
+    broadcast_id = stored.broadcast_id
     when = "ทันที" if form.when == "now" else views.th_datetime(checked.send_at)
     raise await views.redirect_with_notice(
         request, f"/admin/broadcasts/{broadcast_id}", f"บันทึกประกาศหมายเลข {broadcast_id} แล้ว จะเริ่มส่ง{when}"

@@ -255,6 +255,7 @@ async def test_the_audit_log_records_each_action(admin: Admin) -> None:
     ]  # fmt: skip
     by = {r.action: r for r in rows}
     assert by["broadcast_created"].details["target"] == "cohort:1" and by["broadcast_created"].staff_name == "somchai"
+    assert by["broadcast_created"].details["via"] == "admin"
     assert by["unanswered_assigned"].details == {"intent": "contact_staff", "message_ids": [msg], "examples": ["ห้องประชุมเต็ม"]}
     assert by["csv_imported"].details["unchanged"] == 3
     failed = by["sign_in_failed"]
