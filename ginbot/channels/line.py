@@ -13,9 +13,10 @@ import dataclasses
 import json
 import logging
 import ssl
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
@@ -38,6 +39,7 @@ from ginbot.observability import metrics
 from ginbot.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # LINE answers in well under a second; ten seconds leaves room for a bad minute without pinning a task.
 REQUEST_TIMEOUT_S = 10.0
@@ -47,6 +49,8 @@ MAX_CONNECTIONS = 64
 # Pushes: three tries within about a second (0.2 s, then 1 s), then the outbox takes the answer.
 PUSH_ATTEMPTS = 3
 PUSH_BACKOFF = Backoff(first_s=0.2, max_s=1.0, factor=5)
+# Parsed events kept between receive() and process(): a few seconds of webhooks at a busy hour.
+RECENT_EVENTS = 4096
 
 
 class BadSignature(Exception):
@@ -75,6 +79,10 @@ class LineChannel:
         self._handler = handler
         self._client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
+        # Events as receive() read them, for process(): parsing the SDK's event model again cost as much as
+        # the first time. The stored row stays the source: a reading is used only for the very payload the
+        # row holds (a redelivery's copy differs), and what is missing here is parsed from the row.
+        self._parsed: _Recent[tuple[str, LineTurn | None, datetime]] = _Recent(RECENT_EVENTS)
         # Set by the app to the inbox processor's reply_starting (None: replies are not recorded first).
         self.reply_marker: Callable[[int], Awaitable[None]] | None = None
         self.sender = LineSender(
@@ -154,16 +162,22 @@ class LineChannel:
                 metrics.count_rejection("line", "too_old")
                 continue
             payload_json = json.dumps(raw, ensure_ascii=False)
-            entries.append(NewEvent(Channel.LINE, bounded(turn.event_id), bounded(turn.user_id), payload_json))
+            key = bounded(turn.event_id)
+            entries.append(NewEvent(Channel.LINE, key, bounded(turn.user_id), payload_json))
+            self._parsed.keep(key, (payload_json, turn, _timestamp(raw)))
         return entries
 
     async def process(self, event: Leased, final: bool) -> None:
         """Answer one stored event. Raises when the core failed and another attempt may succeed."""
-        raw = json.loads(event.payload)
-        turn = interpret(_event(raw))
+        kept = self._parsed.take(event.event_key)
+        if kept is not None and kept[0] == event.payload:
+            _payload, turn, sent_at = kept
+        else:  # not read by this process (a restart, a retry), or another delivery's copy: from the row
+            raw = json.loads(event.payload)
+            turn, sent_at = interpret(_event(raw)), _timestamp(raw)
         if turn is None:
             return
-        age_s = (datetime.now(UTC) - _timestamp(raw)).total_seconds()
+        age_s = (datetime.now(UTC) - sent_at).total_seconds()
         marker = self.reply_marker
         answering = Answering(
             event_key=event.event_key,
@@ -217,6 +231,23 @@ class LineChannel:
         if self._api is None:
             raise RuntimeError("LineChannel.start() has not run")
         return self._api
+
+
+class _Recent(Generic[T]):
+    """The values of the last ``size`` keys (a later value for a key replaces the earlier one)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: OrderedDict[str, T] = OrderedDict()
+
+    def keep(self, key: str, value: T) -> None:
+        self._values.pop(key, None)
+        self._values[key] = value
+        if len(self._values) > self._size:
+            self._values.popitem(last=False)
+
+    def take(self, key: str) -> T | None:
+        return self._values.pop(key, None)
 
 
 class _ReplyStarting:
