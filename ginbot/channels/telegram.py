@@ -33,6 +33,7 @@ from ginbot.channels.telegram_convert import (
     ALLOWED_UPDATES,
     COMMANDS,
     ButtonTexts,
+    TelegramMessage,
     TelegramTurn,
     interpret,
     to_telegram_messages,
@@ -287,21 +288,20 @@ class TelegramChannel:
     # --- outgoing ---------------------------------------------------------------------------------------
 
     async def send(self, chat_id: int, replies: Sequence[Reply], event_key: str | None = None) -> None:
-        pieces = to_telegram_messages(replies, self._buttons)
-        for index, (text, markup, parse_mode) in enumerate(pieces):
-            outcome = await self._attempt(chat_id, text, markup, parse_mode)
-            if outcome is Sent.LATER and event_key is not None and self._answers is not None:
-                # Keep the rest, in order, for the outbox's sender (buttons and formatting are not kept).
-                rest = [
-                    QueuedMessage(_plain(t, mode), retry_key(event_key, f"telegram{index + i}"))
-                    for i, (t, _markup, mode) in enumerate(pieces[index:])
-                ]
-                await self._answers.queue(Channel.TELEGRAM, str(chat_id), rest)
-                log.warning("Telegram answer to %s queued in the outbox (%d messages)", chat_id, len(rest))
-                return
-            # Later pieces would read out of order without the one that failed.
-            if outcome is not Sent.YES:
-                return
+        rendered = [to_telegram_messages([reply], self._buttons) for reply in replies]
+        index = 0  # of the piece across the whole answer: the outbox keys are derived from it
+        for number, pieces in enumerate(rendered):
+            for part, (text, markup, parse_mode) in enumerate(pieces):
+                outcome = await self._attempt(chat_id, text, markup, parse_mode)
+                if outcome is Sent.LATER and event_key is not None and self._answers is not None:
+                    rest = _unsent(replies[number:], rendered[number:], part, event_key, index)
+                    await self._answers.queue(Channel.TELEGRAM, str(chat_id), rest)
+                    log.warning("Telegram answer to %s queued in the outbox (%d messages)", chat_id, len(rest))
+                    return
+                # Later pieces would read out of order without the one that failed.
+                if outcome is not Sent.YES:
+                    return
+                index += 1
 
     async def _send_one(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, parse_mode: str | None = None
@@ -344,6 +344,27 @@ class TelegramChannel:
                 log.error("Telegram refused a reply to %s: %s", chat_id, exc)
                 return Sent.NEVER
         return Sent.LATER
+
+
+def _unsent(
+    replies: Sequence[Reply], rendered: Sequence[list[TelegramMessage]], sent: int, event_key: str, index: int
+) -> list[QueuedMessage]:
+    """What is left to send, for the outbox: a reply not begun is kept whole (card, buttons and quick
+    replies; the sender renders it as here), the rest of one begun as its remaining words, with its quick
+    replies on the last piece so the question they answer keeps its buttons."""
+    queued: list[QueuedMessage] = []
+    for number, (reply, pieces) in enumerate(zip(replies, rendered, strict=True)):
+        if number == 0 and sent > 0:
+            left = pieces[sent:]
+            for i, (text, _markup, mode) in enumerate(left):
+                quick = reply.quick_replies if i == len(left) - 1 else ()
+                rest = Reply(_plain(text, mode), quick)
+                queued.append(QueuedMessage(rest.text, retry_key(event_key, f"telegram{index + i}"), rest))
+            index += len(left)
+            continue
+        queued.append(QueuedMessage(reply.plain(), retry_key(event_key, f"telegram{index}"), reply))
+        index += len(pieces)
+    return queued
 
 
 def _plain(text: str, parse_mode: str | None) -> str:

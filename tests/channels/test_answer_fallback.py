@@ -107,3 +107,30 @@ async def test_telegram_answer_that_cannot_be_sent_now_is_sent_later_once(
         await telegram_stub.wait_for("sendMessage", count=3, timeout_s=30)  # two failures, then the outbox
     assert telegram_stub.texts_to(CHAT) == [f"ได้รับ: {QUESTION}"]
     assert await queued_answers(db, "telegram") == [(f"ได้รับ: {QUESTION}", "sent")]
+
+
+async def test_a_telegram_card_answer_that_waits_in_the_outbox_keeps_its_card_and_keyboard(
+    db: Database, telegram_stub: TelegramStub, bot: RecordingBot
+) -> None:
+    settings = channel_settings(
+        telegram=telegram_stub,
+        GINBOT_PUBLIC_URL=PUBLIC_URL,
+        GINBOT_TELEGRAM_WEBHOOK_SECRET=TELEGRAM_WEBHOOK_SECRET,
+        **SENDER,
+    )
+    card = Card("วันย้ายไป GIN Conference v9", "กรมสรรพากร", fields=(CardField("ย้ายไป v9", "วันอังคารที่ 7 กรกฎาคม 2563"),))
+    bot.answer = lambda m: [Reply("ท่านอยู่กรมสรรพากรใช่ไหมคะ?", BUTTONS, card=card)]
+    async with serve(settings, db, bot) as served:
+        await served.telegram_started()
+        telegram_stub.fail("sendMessage", 502, times=2)
+        body = json.dumps(telegram_text_update(CHAT, QUESTION)).encode()
+        assert (await served.post("/telegram/webhook", body, telegram_headers(TELEGRAM_WEBHOOK_SECRET))).status == 200
+        await served.settle()
+        await telegram_stub.wait_for("sendMessage", count=3, timeout_s=30)
+
+    (later,) = telegram_stub.sent_messages(CHAT)
+    assert later["parse_mode"] == "HTML" and later["text"].startswith("<b>วันย้ายไป GIN Conference v9</b>")
+    assert "ย้ายไป v9: <b>วันอังคารที่ 7 กรกฎาคม 2563</b>" in later["text"]
+    assert later["text"].count("ท่านอยู่กรมสรรพากรใช่ไหมคะ?") == 1
+    keys = [b["text"] for row in later["reply_markup"]["inline_keyboard"] for b in row]
+    assert keys == [q.label for q in BUTTONS]  # the question keeps its buttons
