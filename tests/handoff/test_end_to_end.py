@@ -63,8 +63,8 @@ async def test_line_official_is_answered_from_the_staff_group_once_and_closed_ba
         assert "ginbot กลับมาตอบคำถามแล้ว" in pushes[-1].body["messages"][0]["text"]
         back = line_text_event(official, "กรมสรรพากรย้ายวันไหน")
         await line_says(served, back)
-        (answer,) = line_stub.reply_texts(back["replyToken"])
-        assert "7 กรกฎาคม 2563" in answer
+        card, answer = line_stub.reply_texts(back["replyToken"])  # the dates card (its altText), then the text
+        assert "7 กรกฎาคม 2563" in answer and "7 กรกฎาคม 2563" in card
 
     assert line_stub.texts_to(official).count(f"เจ้าหน้าที่ สพร.: {STAFF_ANSWER}") == 1
     assert len(line_stub.calls("push")) == 2
