@@ -65,14 +65,31 @@ async def _import(settings: Settings, kind: str, path: Path) -> int:
     return 0
 
 
-async def _seed(settings: Settings) -> int:
-    """Schema plus the bundled data/: what `make run` does on a fresh clone."""
-    await _db_upgrade(settings)
+async def _seed(settings: Settings, if_empty: bool = False) -> int:
+    """Schema plus the bundled data/: what `make run` does on a fresh clone. ``if_empty``: only into empty
+    tables, so a container's start (compose's seed step) never overwrites what staff imported since."""
+    code = await _db_upgrade(settings)
+    if code:
+        return code
     for kind in ("cohorts", "agencies"):
+        if if_empty and await _has_rows(settings, kind):
+            print(f"{kind}: already in the database, not imported (--if-empty)")
+            continue
         code = await _import(settings, kind, settings.data_dir / f"{kind}.csv")
         if code:
             return code
     return 0
+
+
+async def _has_rows(settings: Settings, kind: str) -> bool:
+    from ginbot.db import queries
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            return bool(await (queries.cohorts(session) if kind == "cohorts" else queries.agencies(session)))
+    finally:
+        await db.close()
 
 
 # --- conversation ---------------------------------------------------------------------------------------
@@ -294,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="create or migrate the schema")
-    db_sub.add_parser("seed", help="upgrade, then import data/cohorts.csv and data/agencies.csv")
+    seed = db_sub.add_parser("seed", help="upgrade, then import data/cohorts.csv and data/agencies.csv")
+    seed.add_argument("--if-empty", action="store_true", help="import only into empty tables (a container's start)")
 
     imp = sub.add_parser("import", help="import an official list (all-or-nothing)")
     imp.add_argument("kind", choices=["agencies", "cohorts"])
@@ -392,7 +410,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings)
     if args.command == "db":
-        return asyncio.run(_db_upgrade(settings) if args.db_command == "upgrade" else _seed(settings))
+        return asyncio.run(_db_upgrade(settings) if args.db_command == "upgrade" else _seed(settings, args.if_empty))
     if args.command == "import":
         return asyncio.run(_import(settings, args.kind, args.file))
     if args.command == "staff":

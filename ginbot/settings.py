@@ -70,8 +70,8 @@ class Settings(BaseSettings):
 
     # Run the reminder planner and the outbox sender inside `ginbot serve`.
     run_sender: bool = True
-    # Port on which `ginbot worker` serves its own /metrics (deliveries, outbox depth); unset: none.
-    # `ginbot serve` always serves /metrics on its web port.
+    # Port on which `ginbot worker` serves its own /metrics (deliveries, outbox depth) and /healthz (503 once
+    # its planner or sender died); unset: none. `ginbot serve` always serves both on its web port.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # HOST:PORT on which `ginbot serve` serves /metrics instead of on its public web port (e.g.
     # 127.0.0.1:9101, reachable only from the machine or the monitoring network); unset: the web port.

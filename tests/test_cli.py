@@ -239,3 +239,21 @@ def test_training_data_for_an_undeclared_intent_is_one_line(
     err = capsys.readouterr().err
     assert "intents/ping.yml: no such intent in ginbot/core/intents.py" in err
     assert "Traceback" not in err
+
+
+def test_seed_if_empty_fills_a_fresh_database_and_keeps_what_staff_imported_since(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GINBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}")
+    assert main(["db", "seed", "--if-empty"]) == 0  # a fresh `docker compose up`
+    assert "created 163" in capsys.readouterr().out
+    renamed = tmp_path / "agencies.csv"
+    original = (ROOT / "data" / "agencies.csv").read_text(encoding="utf-8")
+    renamed.write_text(original.replace("กรมสรรพากร,", "กรมสรรพากร (ชื่อใหม่),", 1), encoding="utf-8")
+    assert main(["import", "agencies", str(renamed)]) == 0  # staff import a corrected list
+    capsys.readouterr()
+    assert main(["db", "seed", "--if-empty"]) == 0  # the next container start
+    out = capsys.readouterr().out
+    assert "agencies: already in the database" in out and "cohorts: already in the database" in out
+    assert main(["parse", "กรมสรรพากร (ชื่อใหม่) ย้ายวันไหน"]) == 0
+    assert json.loads(capsys.readouterr().out)["agency"]["name_th"] == "กรมสรรพากร (ชื่อใหม่)"

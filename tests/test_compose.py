@@ -29,11 +29,32 @@ def test_compose_runs_serve_and_a_worker_on_postgres_16() -> None:
     assert services["worker"]["command"][:2] == ["ginbot", "worker"]
     assert_cli_command(services["worker"]["command"])
     assert services["worker"]["depends_on"]["ginbot"]["condition"] == "service_healthy"
-    assert services["worker"]["healthcheck"] == {"disable": True}, "the worker has no /healthz"
     for name in ("ginbot", "worker"):
         url = services[name]["environment"]["GINBOT_DATABASE_URL"]
         assert url.startswith("postgresql+asyncpg://") and "@db:5432/" in url
         assert ".env" in services[name]["env_file"]
+
+
+def test_a_fresh_compose_up_seeds_the_database_before_serving() -> None:
+    services = COMPOSE["services"]
+    seed = services["seed"]
+    assert seed["command"] == ["ginbot", "db", "seed", "--if-empty"]
+    assert_cli_command(seed["command"])
+    assert seed["restart"] == "no", "a one-shot step, not a service to keep running"
+    assert seed["depends_on"]["db"]["condition"] == "service_healthy"
+    assert seed["environment"]["GINBOT_DATABASE_URL"] == services["ginbot"]["environment"]["GINBOT_DATABASE_URL"]
+    assert services["ginbot"]["depends_on"]["seed"]["condition"] == "service_completed_successfully"
+    assert services["ginbot"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert seed["pull_policy"] == "never" and services["ginbot"]["build"] == ".", "seeded by the image built here"
+
+
+def test_the_worker_has_a_health_check_on_its_own_healthz() -> None:
+    worker = COMPOSE["services"]["worker"]
+    port = worker["environment"]["GINBOT_METRICS_PORT"]
+    check = worker["healthcheck"]
+    assert "disable" not in check and check["test"][0] == "CMD"
+    assert f"http://127.0.0.1:{port}/healthz" in " ".join(check["test"]), "the port the worker serves /healthz on"
+    assert "curl" not in " ".join(check["test"]) and check["test"][1] == "python", "the image has no curl"
 
 
 def test_compose_and_env_example_name_only_real_settings() -> None:

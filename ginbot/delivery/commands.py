@@ -10,10 +10,14 @@ import os
 import signal
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ginbot.channels.registry import REGISTRY
 from ginbot.settings import Settings
+
+if TYPE_CHECKING:
+    from ginbot.delivery.runner import DeliveryRunner
 
 EXIT_USAGE = 2
 
@@ -114,6 +118,7 @@ async def worker(settings: Settings) -> int:
     from ginbot.db.migrate import upgrade
     from ginbot.db.session import Database
     from ginbot.delivery.runner import DeliveryRunner, report_outbox_depth
+    from ginbot.observability import metrics
 
     if settings.line_channel_access_token is None and not settings.telegram_enabled:
         print("ginbot worker: neither LINE nor Telegram is configured; only planning", file=sys.stderr)
@@ -126,19 +131,47 @@ async def worker(settings: Settings) -> int:
 
         report_outbox_depth(db)
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-        metrics_server = await serve_metrics(settings.host, settings.metrics_port, token)
-        print(f"ginbot worker: metrics at http://{settings.host}:{settings.metrics_port}/metrics", flush=True)
+        metrics_server = await serve_metrics(settings.host, settings.metrics_port, token, healthy=runner.health)
+        print(
+            f"ginbot worker: metrics and health at http://{settings.host}:{settings.metrics_port}/metrics, /healthz",
+            flush=True,
+        )
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
         loop.add_signal_handler(sig, stopping.set)
+    code = 0
     try:
         await runner.start()
         print("ginbot worker: draining the outbox (Ctrl-C to stop after the current batch)", flush=True)
-        await stopping.wait()
+        code = await _until_stopped_or_dead(runner, stopping)
     finally:
+        for sig in signals:  # the process goes on only in tests; there Ctrl-C must be Python's again
+            loop.remove_signal_handler(sig)
         await runner.stop()
         if metrics_server is not None:
             await metrics_server.cleanup()
+            metrics.set_outbox_depth_source(None)
         await db.close()
-    return 0
+    return code
+
+
+async def _until_stopped_or_dead(runner: DeliveryRunner, stopping: asyncio.Event) -> int:
+    """0 after a signal; 1 when a runner died first, so the orchestrator restarts the worker rather than
+    keeping one that sends nothing."""
+    stop = asyncio.ensure_future(stopping.wait())
+    run = asyncio.ensure_future(runner.wait())
+    try:
+        await asyncio.wait({stop, run}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    if stopping.is_set() and not run.done():
+        run.cancel()
+        return 0
+    _alive, why = runner.health()
+    error = None if run.cancelled() else run.exception()
+    print(
+        f"ginbot worker: {why or f'the runner stopped ({error!r})'}; exiting with 1", file=sys.stderr, flush=True
+    )
+    return 1

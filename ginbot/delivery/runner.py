@@ -125,6 +125,7 @@ class DeliveryRunner:
         self._checkins_stamp: object = None  # the files' modification times when last read
         self.sender: Sender | None = None
         self._limits: Limits | None = None
+        self.failure: str | None = None  # which loop died and why, once one has
 
     async def start(self) -> None:
         """Start in the background: an unreachable platform must not hold up the web server's startup."""
@@ -169,10 +170,25 @@ class DeliveryRunner:
         )
         loops.append(asyncio.create_task(self.sender.run(self._stop), name="ginbot-sender"))
         try:
-            await asyncio.gather(*loops)
+            done, _pending = await asyncio.wait(loops, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                error = task.exception()
+                if error is not None:
+                    # Remembered for /healthz and the worker's exit line, then raised: the runner is dead.
+                    self.failure = f"{task.get_name()} died: {error!r}"
+                    log.error("delivery: %s", self.failure, exc_info=error)
+                    raise error
         finally:
-            for task in loops:  # cancelled from stop(): take the children down too
+            # Stopped, or a sibling died: the others finish their batch and end, as on a signal; only what
+            # outlives the grace is cancelled. Either way they are waited for: a loop left running (or
+            # cancelled inside a database call, whose connection SQLAlchemy closes shielded) while the
+            # caller closes the database would hang the process's exit for good.
+            self._stop.set()
+            _done, pending = await asyncio.wait(loops, timeout=STOP_GRACE_S)
+            for task in pending:
                 task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=STOP_GRACE_S)
 
     def _load_policy(self) -> ReminderPolicy | None:
         # Re-read every pass so staff edits apply without a restart; a broken file keeps the last good one.
@@ -262,8 +278,18 @@ class DeliveryRunner:
                 wake.cancel()
 
     async def wait(self) -> None:
-        """Until stopped (the `ginbot worker` main loop)."""
+        """Until stopped (the `ginbot worker` main loop); raises what killed the planner or the sender."""
         await asyncio.gather(*self._tasks)
+
+    def health(self) -> tuple[bool, str | None]:
+        """(alive, why not): started, not stopped, and no loop has died (the worker's /healthz)."""
+        if self.failure is not None:
+            return False, self.failure
+        for task in self._tasks:
+            if task.done():
+                error = None if task.cancelled() else task.exception()
+                return False, f"{task.get_name()} died: {error!r}" if error else f"{task.get_name()} stopped"
+        return (True, None) if self._tasks else (False, "not started")
 
     async def stop(self) -> None:
         self._stop.set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -65,12 +65,31 @@ def metrics_route(token: str | None) -> Handler:
     return guarded
 
 
-async def serve_metrics(host: str, port: int, token: str | None = None) -> web.AppRunner:
+# (alive, why not): what ``ginbot worker`` tells its /healthz.
+HealthCheck = Callable[[], tuple[bool, str | None]]
+
+
+def healthz_route(check: HealthCheck) -> Handler:
+    async def healthz(_request: web.Request) -> web.StreamResponse:
+        alive, reason = check()
+        if alive:
+            return web.json_response({"status": "ok"})
+        return web.json_response({"status": "failing", "failed": reason}, status=503)
+
+    return healthz
+
+
+async def serve_metrics(
+    host: str, port: int, token: str | None = None, *, healthy: HealthCheck | None = None
+) -> web.AppRunner:
     """``GET /metrics`` alone on its own port, for ``ginbot worker`` (no web server of its own) and for
     ``ginbot serve`` with GINBOT_METRICS_ADDRESS; in the caller's event loop, so scrape-time gauges are
-    refreshed as on the web server. Clean up the runner to stop it."""
+    refreshed as on the web server. With ``healthy`` (the worker), ``GET /healthz`` too: 200, or 503 once
+    a runner died. Clean up the runner to stop it."""
     app = web.Application()
     app.router.add_get("/metrics", metrics_route(token))
+    if healthy is not None:
+        app.router.add_get("/healthz", healthz_route(healthy))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
