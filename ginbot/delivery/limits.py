@@ -25,7 +25,7 @@ class Limits:
     """The limiter of each push channel, and what they hold open."""
 
     by_channel: Mapping[str, Limiter]
-    _conn: DedicatedConnection | None = None
+    _conns: tuple[DedicatedConnection, ...] = ()
 
     @classmethod
     def in_memory(cls, rates: Rates) -> Limits:
@@ -41,19 +41,23 @@ class Limits:
         """Shared on PostgreSQL (several processes may send), in memory on SQLite (one process does)."""
         if not db.url.startswith("postgresql"):
             return cls.in_memory(rates)
-        conn = DedicatedConnection(db)
+        overall, chats = DedicatedConnection(db), DedicatedConnection(db)
         return cls(
             {
                 Channel.TELEGRAM: SharedRateLimiter(
-                    conn, Channel.TELEGRAM, rates.telegram_per_s, rates.telegram_per_chat_interval_s
+                    overall,
+                    Channel.TELEGRAM,
+                    rates.telegram_per_s,
+                    rates.telegram_per_chat_interval_s,
+                    chat_conn=chats,
                 ),
-                Channel.LINE: SharedRateLimiter(conn, Channel.LINE, rates.line_requests_per_s),
+                Channel.LINE: SharedRateLimiter(overall, Channel.LINE, rates.line_requests_per_s),
             },
-            conn,
+            (overall, chats),
         )
 
     async def close(self) -> None:
         for limiter in self.by_channel.values():
             await limiter.close()
-        if self._conn is not None:
-            await self._conn.close()
+        for conn in self._conns:
+            await conn.close()

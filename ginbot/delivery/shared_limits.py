@@ -52,11 +52,15 @@ class SharedRateLimiter:
         rate_per_s: float,
         per_chat_interval_s: float = 0.0,
         *,
+        chat_conn: DedicatedConnection | None = None,
         stale_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.conn = conn
+        # Chats on a connection of their own: a send's overall slot must not queue behind other sends'
+        # chat bookings (it would come late, and late grants are dropped).
+        self.chat_conn = chat_conn or conn
         self.name = name
         self.interval_s = 1.0 / rate_per_s
         self.slack_s = SLACK_SLOTS * self.interval_s
@@ -73,13 +77,19 @@ class SharedRateLimiter:
     async def acquire(self, chat_id: str | None = None) -> None:
         if chat_id is not None and self.per_chat_interval_s > 0:
             key, interval_s = f"{self.name}:chat:{chat_id}", self.per_chat_interval_s
-            wait_s = await self._ask(lambda c: rate_limits.reserve(c, key, interval_s))
+            wait_s = await self._ask(lambda c: rate_limits.reserve(c, key, interval_s), self.chat_conn)
             if wait_s > 0:
                 await self._sleep(wait_s)
+        asked_s = 0.0
+
+        async def take(c: AsyncConnection) -> float:
+            nonlocal asked_s
+            asked_s = self._clock()  # once the connection is ours: only the round trip counts as late
+            return await rate_limits.take(c, self.name, self.interval_s, self.slack_s)
+
         async with self._turn:
             while True:
-                asked_s = self._clock()
-                wait_s = await self._ask(lambda c: rate_limits.take(c, self.name, self.interval_s, self.slack_s))
+                wait_s = await self._ask(take)
                 if wait_s > 0:
                     await self._sleep(wait_s + WAKE_MARGIN_S)
                 elif self._clock() - asked_s > self.stale_s:
@@ -98,11 +108,13 @@ class SharedRateLimiter:
             log.info("rate limit %s: %d sends granted here, %d grants dropped as late", self.name, self.granted,
                      self.stale_grants)
 
-    async def _ask(self, statement: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    async def _ask(
+        self, statement: Callable[[AsyncConnection], Awaitable[T]], conn: DedicatedConnection | None = None
+    ) -> T:
         attempt = 0
         while True:
             try:
-                return await self.conn.run(statement)
+                return await (conn or self.conn).run(statement)
             except Exception as exc:
                 attempt += 1
                 delay_s = FAILURE_BACKOFF.delay_s(attempt)
