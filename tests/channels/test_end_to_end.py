@@ -143,3 +143,28 @@ async def test_line_unfollow_marks_the_person_blocked_and_unsubscribed(
     assert before is not None and before.subscribed and not before.blocked
     assert after is not None and after.blocked and not after.subscribed
     assert len(line_stub.requests) == requests_before  # nobody to answer
+
+
+async def test_on_line_the_download_link_opens_and_the_helpdesk_number_dials_with_one_tap(
+    seeded: Database, line_stub: LineStub, nlu: Nlu, content: Content
+) -> None:
+    user = line_user_id(4242)
+    download, trouble = line_text_event(user, "ดาวน์โหลด v9 ได้ที่ไหน"), line_text_event(user, "เข้าประชุมไม่ได้")
+    async with serve(channel_settings(line_stub), seeded, real_bot(seeded, nlu, content)) as served:
+        await say_on_line(served, download)
+        await say_on_line(served, trouble)
+
+    def actions(event: dict[str, object]) -> list[dict[str, str]]:
+        (reply,) = [r for r in line_stub.calls("reply", accepted=True) if r.body["replyToken"] == event["replyToken"]]
+        bubbles = [m for m in reply.body["messages"] if m["type"] == "flex"]
+        return [b["action"] for m in bubbles for b in m["contents"]["footer"]["contents"]]
+
+    assert [a["type"] for a in actions(download)] == ["uri"]
+    assert actions(download)[0]["uri"].startswith("https://")
+    assert [a["uri"] for a in actions(trouble) if a["uri"].startswith("tel:")] == ["tel:" + content_phone(content)]
+
+
+def content_phone(content: Content) -> str:
+    """The helpdesk number from data/answers.yml, as a dialler wants it."""
+    (button,) = content.actions("contact")
+    return button.dial_digits
