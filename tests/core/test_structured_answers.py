@@ -39,6 +39,16 @@ async def test_which_cohort_with_an_agency_carries_the_card(chat: Chat) -> None:
     assert chat.replies[0].card is not None
 
 
+async def test_telling_ginbot_the_agency_shows_its_dates_card(chat: Chat) -> None:
+    # Often the first answer about one's own agency: it deserves the same card as a date question.
+    await chat.say("ฉันอยู่กรมสรรพากร")
+    (reply,) = chat.replies
+    assert reply.card is not None and reply.card.subtitle == "กรมสรรพากร"
+    values = {f.label: f.value for f in reply.card.fields}
+    assert RD_LAST_V8 in values["ใช้ v8 ได้ถึง"] and values["ถึงวันสุดท้าย v8"] == "อีก 3 วัน"
+    assert RD_LAST_V8 in reply.text
+
+
 async def test_card_buttons_are_understood_when_tapped(chat: Chat) -> None:
     await chat.say("กรมสรรพากรย้ายวันไหน")
     card = chat.replies[0].card

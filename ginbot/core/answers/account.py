@@ -29,7 +29,9 @@ def confirm_agency(turn: Turn, agency: AgencyInfo) -> Reply:
     cohort = turn.catalog.cohort_of(agency)
     values = turn.date_values(agency, cohort, key_date=cohort.last_v8_date)
     notes = values["tense"] if turn.message.can_push else "no_push"
-    return Reply(turn.text(f"set_agency.{values['tense']}", **values) + "\n" + turn.text(f"notify_note.{notes}"))
+    text = turn.text(f"set_agency.{values['tense']}", **values) + "\n" + turn.text(f"notify_note.{notes}")
+    # The same "your dates" card as a date answer: often this is the person's first answer about their agency.
+    return Reply(text, card=turn.dates_card(agency, cohort, key_date=cohort.last_v8_date))
 
 
 def set_agency(turn: Turn) -> Outcome:
