@@ -88,10 +88,14 @@ class Served:
             yield cls(client, app)
 
     async def settle(self) -> None:
-        """Wait until every event the webhooks stored so far has been handled."""
-        processor = self.app[CHANNELS_KEY].processor
-        assert processor is not None, "the app has not started"
-        await processor.settled()
+        """Wait until every event the webhooks stored so far has been handled, and the background work
+        their turns started (posts to the Telegram staff group) is done."""
+        channels = self.app[CHANNELS_KEY]
+        assert channels.processor is not None, "the app has not started"
+        await channels.processor.settled()
+        while len(channels.tasks):
+            await channels.tasks.idle()
+            await channels.processor.settled()
 
     async def telegram_started(self) -> None:
         telegram = self.app[CHANNELS_KEY].telegram
