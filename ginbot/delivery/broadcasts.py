@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, case, func, literal, select
+from sqlalchemy import ColumnElement, DateTime, Integer, String, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.core.messages import Card
@@ -185,15 +185,42 @@ async def report(session: AsyncSession, broadcast_id: int) -> DeliveryReport | N
 
 
 async def recent_reports(
-    session: AsyncSession, *, limit: int = 20, kind: str | None = None
+    session: AsyncSession,
+    *,
+    limit: int = 20,
+    kind: str | None = None,
+    offset: int = 0,
+    skipped: bool = True,
 ) -> list[DeliveryReport]:
-    """Newest broadcasts first, each with its live counts (for the admin page): two queries, however many."""
-    stmt = select(Broadcast).where(Broadcast.status != "draft").order_by(Broadcast.id.desc()).limit(limit)
-    # Answers queued for a retry (ginbot.delivery.answers) are the inbox's business, not staff broadcasts.
-    stmt = stmt.where(Broadcast.kind != "answer")
-    if kind:
-        stmt = stmt.where(Broadcast.kind == kind)
+    """Newest broadcasts first, each with its live counts (for the admin pages): two queries, however many.
+
+    ``kind`` keeps one kind (announcement, reminder, checkin); ``skipped=False`` leaves out the reminders
+    recorded as skipped (a first start long after the campaign records hundreds); ``offset`` pages on."""
+    stmt = select(Broadcast).where(*_listed(kind, skipped)).order_by(Broadcast.id.desc()).limit(limit).offset(offset)
     return await _reports(session, list((await session.scalars(stmt)).all()))
+
+
+def _listed(kind: str | None, skipped: bool) -> list[ColumnElement[bool]]:
+    # Answers queued for a retry (ginbot.delivery.answers) are the inbox's business, not staff broadcasts;
+    # drafts are a Telegram preview nobody confirmed yet.
+    conditions = [Broadcast.status != "draft", Broadcast.kind != "answer"]
+    if kind:
+        conditions.append(Broadcast.kind == kind)
+    if not skipped:
+        conditions.append(Broadcast.status != "skipped")
+    return conditions
+
+
+async def count_listed(session: AsyncSession) -> dict[tuple[str, bool], int]:
+    """How many broadcasts of each kind the lists hold, split by skipped or not: {(kind, skipped): n}."""
+    rows = await session.execute(
+        select(Broadcast.kind, Broadcast.status, func.count()).where(*_listed(None, True)).group_by(Broadcast.kind, Broadcast.status)
+    )
+    counts: dict[tuple[str, bool], int] = {}
+    for kind, status, n in rows.all():
+        key = (kind, status == "skipped")
+        counts[key] = counts.get(key, 0) + int(n)
+    return counts
 
 
 async def _reports(session: AsyncSession, broadcasts: list[Broadcast]) -> list[DeliveryReport]:

@@ -4,9 +4,11 @@ only turns forms into its calls. The planner fans a stored broadcast out when it
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ginbot.db import queries
 from ginbot.db.models import Broadcast
-from ginbot.delivery.broadcasts import DeliveryReport, recent_reports, report
+from ginbot.delivery.broadcasts import DeliveryReport, count_listed, recent_reports, report
 from ginbot.delivery.cards import card_of
 from ginbot.delivery.service import Author, BroadcastService, Request
 from ginbot.delivery.targets import Target, TargetError, count_by_channel
@@ -88,11 +90,50 @@ async def _composer(
     return await views.render(request, "compose.html", values, section="broadcasts", status=status)
 
 
+# The list's tabs: staff look for their own announcements, not among hundreds of planner reminders.
+TABS = (
+    ("announcements", "announcement", "ประกาศ"),
+    ("reminders", "reminder", "แจ้งเตือนอัตโนมัติ"),
+    ("checkins", "checkin", "สอบถามความพร้อม v9"),
+)
+PAGE_SIZE = 25
+
+
+def _list_href(tab: str, *, page: int = 1, skipped: bool = False) -> str:
+    query = {"tab": tab, **({"skipped": "1"} if skipped else {}), **({"page": str(page)} if page > 1 else {})}
+    return "/admin/broadcasts?" + urlencode(query)
+
+
 async def list_page(request: web.Request) -> web.StreamResponse:
+    """One tab at a time, newest first, a page at a time. Reminders recorded as skipped (a first start long
+    after the campaign records one per rule and agency) are counted in one line, listed only on request."""
+    wanted = request.query.get("tab", "")
+    tab, kind, _label = next((t for t in TABS if t[0] == wanted), TABS[0])
+    show_skipped = request.query.get("skipped") == "1"
     async with context.db(request).session() as session:
-        reports = await recent_reports(session, limit=50)
+        counts = await count_listed(session)
+        skipped_count = counts.get((kind, True), 0)
+        total = counts.get((kind, False), 0) + (skipped_count if show_skipped else 0)
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        page = min(forms.small_int(request.query.get("page", "1")) or 1, pages)
+        reports = await recent_reports(
+            session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, kind=kind, skipped=show_skipped
+        )
         names = {a.id: a.name_th for a in await queries.agencies(session)}
-    values = {"reports": [report_view(r, names) for r in reports]}
+    values = {
+        "reports": [report_view(r, names) for r in reports],
+        "tabs": [
+            {"id": t, "label": label, "count": counts.get((k, False), 0), "active": t == tab, "href": _list_href(t)}
+            for t, k, label in TABS
+        ],
+        "skipped_count": skipped_count,
+        "show_skipped": show_skipped,
+        "skipped_href": _list_href(tab, skipped=not show_skipped),
+        "page": page,
+        "pages": pages,
+        "newer_href": _list_href(tab, page=page - 1, skipped=show_skipped) if page > 1 else None,
+        "older_href": _list_href(tab, page=page + 1, skipped=show_skipped) if page < pages else None,
+    }
     return await views.render(request, "broadcasts.html", values, section="broadcasts")
 
 

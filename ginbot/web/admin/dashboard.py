@@ -34,7 +34,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         reminder_rows = await stats.reminder_deliveries(session)
         reminder_broadcasts = await stats.reminder_broadcasts(session)
         days = await stats.messages_per_day(session, clock.today(), DAYS_SHOWN, tz)
-        reports = await recent_reports(session, limit=6)
+        reports = await recent_reports(session, limit=6, skipped=False)
         pending = await stats.unreviewed(session)
         by_intent, by_topic = await stats.ratings(session)
         cohorts = await queries.cohorts(session)
