@@ -135,6 +135,10 @@ class Settings(BaseSettings):
     # Days webhook event ids are remembered (LINE and Telegram redeliver for about a day); older events are
     # refused as possible replays.
     inbox_keep_days: int = Field(default=7, ge=1, le=365)
+    # How long a new webhook event waits for an earlier message of the same person still on its way to
+    # another replica, so the two are answered in the order they were sent. Unset: 0.2 s on PostgreSQL
+    # (replicas), 0 on SQLite (one process).
+    inbox_reorder_s: float | None = Field(default=None, ge=0, le=5)
 
     # --- the public web chat and the admin sign-in (ginbot/web) ------------------------------------------
     # Comma-separated addresses or networks of the reverse proxies in front of ginbot; only from these is

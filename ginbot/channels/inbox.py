@@ -23,6 +23,7 @@ import asyncio
 import hashlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -63,6 +64,10 @@ class InboxConfig:
     # Rows are kept this long after they arrive (platforms may redeliver), then pruned; older events are
     # refused, since their key may already be forgotten.
     keep: timedelta = timedelta(days=7)
+    # A new event waits this long before it is handled, for an earlier message of the same person sent a
+    # moment before to another replica (then answered first, in the platform's order). 0: handled at once,
+    # in the order stored (one process receives everything).
+    reorder_s: float = 0.0
 
 
 # (event, final): final is True on the last attempt, when a handler should apologise rather than fail.
@@ -77,6 +82,7 @@ class Inbox:
         self.config = config or InboxConfig()
         self._group: GroupCommit[NewEvent, bool] = GroupCommit(self._write, name="inbox-store")
         self.stored = asyncio.Event()  # set when stored events wait for the processor's query
+        self.last_stored_s = 0.0  # time.monotonic() of the last such store (held events are due after it)
         self.processor: Processor | None = None  # set by the Processor when it starts
 
     async def store(self, events: Sequence[NewEvent]) -> list[bool]:
@@ -91,7 +97,8 @@ class Inbox:
 
     async def _write(self, events: list[NewEvent]) -> list[bool | BaseException]:
         taker = self.processor
-        room = taker.reserve() if taker is not None else 0
+        # Held events are not leased by the storing transaction: an earlier one may still be on its way.
+        room = taker.reserve() if taker is not None and not self.config.reorder_s else 0
         leased: list[Leased] = []
         left: list[NewEvent] = []  # stored and not leased here: for the processor's query
         try:
@@ -117,6 +124,7 @@ class Inbox:
             if taker is not None:
                 taker.take(room, leased, left)
             if left:
+                self.last_stored_s = time.monotonic()
                 self.stored.set()
         results: list[bool | BaseException] = []
         for event in events:
@@ -240,9 +248,14 @@ class Processor:
                 self._waiting.clear()  # nothing here holds anyone back: what is left is another process's
                 self._idle.set()
             try:
-                await asyncio.wait_for(wake.wait(), self.config.poll_s)
+                await asyncio.wait_for(wake.wait(), self._next_look_s())
             except TimeoutError:
                 pass
+
+    def _next_look_s(self) -> float:
+        """The poll, or sooner: when events stored here are held for reordering, the moment they are due."""
+        due_s = self.inbox.last_stored_s + self.config.reorder_s - time.monotonic()
+        return min(self.config.poll_s, due_s + 0.005) if due_s > 0 else self.config.poll_s
 
     def _start(self, event: Leased) -> None:
         self._working[event.id] = asyncio.create_task(self._process(event), name=f"inbox-{event.id}")
@@ -257,7 +270,9 @@ class Processor:
 
     async def _lease(self, limit: int) -> list[Leased]:
         async with self.db.session() as session:
-            return await queries.lease(session, utcnow(), self.config.lease_s, limit, skip=list(self._working))
+            return await queries.lease(
+                session, utcnow(), self.config.lease_s, limit, skip=list(self._working), hold_s=self.config.reorder_s
+            )
 
     async def _process(self, event: Leased) -> None:
         try:

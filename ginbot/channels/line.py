@@ -163,7 +163,9 @@ class LineChannel:
                 continue
             payload_json = json.dumps(raw, ensure_ascii=False)
             key = bounded(turn.event_id)
-            entries.append(NewEvent(Channel.LINE, key, bounded(turn.user_id), payload_json))
+            # The event's timestamp is LINE's order of the person's events (see InboxEvent.sequence).
+            sequence = int(raw["timestamp"])
+            entries.append(NewEvent(Channel.LINE, key, bounded(turn.user_id), payload_json, sequence))
             self._parsed.keep(key, (payload_json, turn, _timestamp(raw)))
         return entries
 

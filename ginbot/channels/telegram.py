@@ -224,7 +224,8 @@ class TelegramChannel:
         chat = update.effective_chat or update.effective_user
         person = str(chat.id) if chat is not None else f"update-{update.update_id}"
         payload = json.dumps(data, ensure_ascii=False)
-        return [NewEvent(Channel.TELEGRAM, bounded(str(update.update_id)), bounded(person), payload)]
+        # update_id is Telegram's order of updates: the person's messages in the order they were sent.
+        return [NewEvent(Channel.TELEGRAM, bounded(str(update.update_id)), bounded(person), payload, update.update_id)]
 
     async def _from_polling(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         entries = self.receive(update.to_dict())

@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,6 +42,7 @@ class NewEvent:
     event_key: str
     person: str
     payload: str
+    sequence: int | None = None  # the platform's order of the person's events, when it has one
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ async def store(session: AsyncSession, events: Sequence[NewEvent], now: datetime
             "event_key": e.event_key,
             "person": e.person,
             "payload": e.payload,
+            "sequence": e.sequence,
             "received_at": now,
             "status": PENDING,
             "attempts": 0,
@@ -95,23 +98,32 @@ async def store(session: AsyncSession, events: Sequence[NewEvent], now: datetime
     return result
 
 
-def _leasable(now: datetime) -> ColumnElement[bool]:
+def _leasable(now: datetime, hold_s: float) -> ColumnElement[bool]:
     earlier = aliased(InboxEvent)
     unfinished_before = exists().where(
         earlier.channel == InboxEvent.channel,
         earlier.person == InboxEvent.person,
-        earlier.id < InboxEvent.id,
+        _before(earlier.sequence, earlier.id, InboxEvent.sequence, InboxEvent.id),
         earlier.status.in_(UNFINISHED),
     )
-    due = or_(
-        and_(InboxEvent.status == PENDING, InboxEvent.next_attempt_at <= now),
-        and_(InboxEvent.status == WORKING, InboxEvent.lease_until < now),
-    )
+    pending = and_(InboxEvent.status == PENDING, InboxEvent.next_attempt_at <= now)
+    if hold_s > 0:
+        # A new event waits ``hold_s`` for an earlier one of the same person still on its way (sent a moment
+        # before, to another replica); a retry has waited long enough.
+        pending = and_(
+            pending, or_(InboxEvent.attempts > 0, InboxEvent.received_at <= now - timedelta(seconds=hold_s))
+        )
+    due = or_(pending, and_(InboxEvent.status == WORKING, InboxEvent.lease_until < now))
     return and_(due, ~unfinished_before)
 
 
+def _before(seq_a: Any, id_a: Any, seq_b: Any, id_b: Any) -> ColumnElement[bool]:
+    """Event a comes before event b in the person's own order (the platform's sequence), then arrival."""
+    return tuple_(func.coalesce(seq_a, 0), id_a) < tuple_(func.coalesce(seq_b, 0), id_b)
+
+
 async def lease(
-    session: AsyncSession, now: datetime, lease_s: float, limit: int, skip: Sequence[int] = ()
+    session: AsyncSession, now: datetime, lease_s: float, limit: int, skip: Sequence[int] = (), hold_s: float = 0.0
 ) -> list[Leased]:
     """Lease up to ``limit`` events, oldest first: due pending ones and those whose lease ran out.
 
@@ -119,7 +131,7 @@ async def lease(
     events are handled one after another in arrival order, whichever process leases them. ``skip``: ids
     this process is still working on (a lease it let run out must not be taken twice by itself).
     """
-    ids_query = select(InboxEvent.id).where(_leasable(now))
+    ids_query = select(InboxEvent.id).where(_leasable(now, hold_s))
     if skip:
         ids_query = ids_query.where(InboxEvent.id.not_in(list(skip)))
     ids_query = ids_query.order_by(InboxEvent.id).limit(limit).with_for_update(skip_locked=True)
@@ -132,7 +144,7 @@ def _lease_new_statement() -> Update:
     unfinished_before = exists().where(
         earlier.c.channel == table.c.channel,
         earlier.c.person == table.c.person,
-        earlier.c.id < table.c.id,
+        _before(earlier.c.sequence, earlier.c.id, table.c.sequence, table.c.id),
         earlier.c.status.in_(UNFINISHED),
     )
     return (

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -272,6 +273,9 @@ class InboxEvent(Base):
     event_key: Mapped[str] = mapped_column(String(80))
     person: Mapped[str] = mapped_column(String(80))
     payload: Mapped[str] = mapped_column(Text)  # the raw event, JSON, exactly as the platform sent it
+    # The platform's order of this person's events (LINE: the event's timestamp in ms; Telegram: update_id):
+    # two messages sent a moment apart may reach two replicas and be stored the other way round.
+    sequence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

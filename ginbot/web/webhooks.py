@@ -150,6 +150,11 @@ async def _stop_receiving(app: web.Application) -> None:
         await receiver.stop_receiving()
 
 
+# Replicas behind a load balancer (PostgreSQL) may store one person's two quick messages the other way
+# round; waiting this long lets the first arrive. One process (SQLite) stores them in the order received.
+POSTGRES_REORDER_S = 0.2
+
+
 def inbox_config(settings: Settings) -> InboxConfig:
     return InboxConfig(
         lease_s=settings.inbox_lease_s,
@@ -158,6 +163,9 @@ def inbox_config(settings: Settings) -> InboxConfig:
         backoff_max_s=settings.inbox_backoff_max_s,
         concurrency=settings.inbox_concurrency,
         keep=timedelta(days=settings.inbox_keep_days),
+        reorder_s=settings.inbox_reorder_s
+        if settings.inbox_reorder_s is not None
+        else (POSTGRES_REORDER_S if settings.database_url.startswith("postgresql") else 0.0),
     )
 
 

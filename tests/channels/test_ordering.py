@@ -13,9 +13,13 @@ from sqlalchemy import update
 from ginbot.channels.inbox import Inbox, Processor
 from ginbot.channels.ordering import AdvisoryLocks, KeyedLocks, PersonLocks, person_locks_for
 from ginbot.db import advisory
+from ginbot.db import inbox as queries
 from ginbot.db.dedicated import DedicatedConnection
+from ginbot.db.inbox import NewEvent, Outcome
 from ginbot.db.models import InboxEvent, utcnow
 from ginbot.db.session import Database
+from ginbot.settings import load_settings
+from ginbot.web.webhooks import POSTGRES_REORDER_S, inbox_config
 from tests.channels.test_inbox import FAST, Recorder, event, statuses
 
 
@@ -159,3 +163,44 @@ async def test_a_replica_that_takes_over_a_stalled_turn_waits_and_does_not_redo_
     assert recorder.handled == ["a1", "a2"]
     assert [key for key, _ in recorder.finals] == ["a1", "a2"]
     assert (await statuses(db))["a1"][0] == "done"
+
+
+def sent(key: str, sequence: int, person: str = "A") -> NewEvent:
+    """An event the person sent as their ``sequence``-th (LINE's timestamp, Telegram's update_id)."""
+    return NewEvent("line", key, person, f'{{"key": "{key}"}}', sequence)
+
+
+async def test_the_persons_own_order_wins_over_the_order_stored(db: Database) -> None:
+    """Message 2 reached its replica first and was stored first: message 1 is still answered first."""
+    inbox = Inbox(db, FAST)
+    await inbox.store([sent("second", 2), sent("other", 5, person="B")])
+    await inbox.store([sent("first", 1)])
+    recorder = Recorder()
+    processor = Processor(inbox)
+    processor.register("line", recorder)
+    processor.start()
+    try:
+        await processor.settled()
+    finally:
+        await processor.close(1.0)
+    assert [k for k in recorder.handled if k != "other"] == ["first", "second"]
+
+
+async def test_a_new_event_is_held_for_a_moment_and_a_retry_is_not(db: Database) -> None:
+    """Held: an earlier message of the same person may still be on its way to another replica."""
+    inbox = Inbox(db, FAST)
+    await inbox.store([sent("new", 1)])
+    async with db.session() as session:
+        assert await queries.lease(session, utcnow(), 60.0, 10, hold_s=60.0) == []
+    async with db.session() as session:
+        (leased,) = await queries.lease(session, utcnow(), 60.0, 10, hold_s=0.0)
+        await queries.finish(session, [Outcome(leased.id, "pending", utcnow())], utcnow())
+    async with db.session() as session:  # its retry is not held again
+        assert [e.event_key for e in await queries.lease(session, utcnow(), 60.0, 10, hold_s=60.0)] == ["new"]
+
+
+def test_replicas_wait_for_the_hold_by_default_on_postgresql_only() -> None:
+    assert inbox_config(load_settings({})).reorder_s == 0.0
+    pg = {"GINBOT_DATABASE_URL": "postgresql+asyncpg://ginbot@db/ginbot"}
+    assert inbox_config(load_settings(pg)).reorder_s == POSTGRES_REORDER_S
+    assert inbox_config(load_settings({**pg, "GINBOT_INBOX_REORDER_S": "0"})).reorder_s == 0.0
