@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import logging
 import random
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ _log = logging.getLogger(__name__)
 # and a pasted 10,000-character document must not cost 10,000 characters of
 # segmentation and fuzzy matching on the webhook path.
 MAX_ANALYSED_CHARS = 500
+# Parses kept for texts seen again (Nlu.parse): a few thousand short texts, well under a megabyte.
+RECENT_PARSES = 4096
 # Stands in for any agency name in the text the classifier sees. Latin, so the
 # Thai segmenter keeps it whole, and not a word anyone types.
 AGENCY_PLACEHOLDER = "qagencyq"
@@ -136,6 +139,7 @@ class Nlu:
         )
         # Topic phrasings by text: a reindex after staff add one phrasing segments only that one.
         self._phrasings: dict[str, Prepared] = {}
+        self._recent: OrderedDict[str, tuple[Models, AgencyMatcher, ParseResult]] = OrderedDict()
         self.models = self._build(topics or TopicSet(()), self.training_documents)
 
     @property
@@ -233,11 +237,32 @@ class Nlu:
         return masked, resolution, norm
 
     def parse(self, text: str) -> ParseResult:
-        """Intent and entities for one message. Never raises on odd input."""
+        """Intent and entities for one message. Never raises on odd input.
+
+        A pure function of the text and the models, so the last few thousand answers are kept: people send
+        the same words again and again (every quick-reply and menu tap, "ขอบคุณค่ะ", the common
+        questions). An answer is reused only while the models and agency matcher it came from are current
+        (a retrain or an agency import swaps them)."""
+        models, matcher = self.models, self.matcher
+        kept = self._recent.get(text)
+        if kept is not None and kept[0] is models and kept[1] is matcher:
+            self._recent.move_to_end(text)
+            return kept[2]
+        result = self._parse(text, models)
+        if len(text) <= MAX_ANALYSED_CHARS:
+            self._recent[text] = (models, matcher, result)
+            if len(self._recent) > RECENT_PARSES:
+                self._recent.popitem(last=False)
+        return result
+
+    def forget_recent(self) -> None:
+        """Drop the kept answers (benchmarks that measure the work itself)."""
+        self._recent.clear()
+
+    def _parse(self, text: str, models: Models) -> ParseResult:
         doc, resolution, norm = self._analyse(text)
         candidates = resolution.candidates
-        # One read of the models: a concurrent retrain swaps them, and a parse must not mix two.
-        models = self.models
+        # One read of the models (by parse): a concurrent retrain swaps them, and a parse must not mix two.
         classifier, index = models.classifier, models.index
         grams = analyse(doc)  # once, for both models
         prediction = classifier.predict(doc, grams)

@@ -9,8 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ginbot.core.intents import INTENTS
+from ginbot.nlu.agencies import AgencyMatcher
+from ginbot.nlu.agency_table import AgencyEntry
 from ginbot.nlu.engine import MAX_ANALYSED_CHARS, Nlu, ParseResult
 from ginbot.nlu.intents import IntentExample
+from tests.nlu.conftest import FIXTURE_INTENTS, FIXTURES
 
 # The contract's keys, plus "language" (th, en or null): what the answer's language follows.
 CONTRACT_KEYS = {"text", "intent", "confidence", "agency", "agency_candidates", "cohort", "platform", "language", "topic"}
@@ -142,3 +145,18 @@ def test_retrain_learns_new_examples(agencies: list) -> None:  # type: ignore[ty
 def test_text_with_nothing_known_is_fallback(small_nlu: Nlu, text: str) -> None:
     result = small_nlu.parse(text)
     assert (result.intent, result.confidence) == ("fallback", 1.0)
+
+
+def test_a_text_seen_again_is_answered_alike_and_an_agency_import_is_seen_at_once(
+    agencies: list[AgencyEntry],
+) -> None:
+    """Parses of texts seen again are kept, but never outlive the agency list (or the models) they came from."""
+    nlu = Nlu.from_paths(FIXTURE_INTENTS, agencies, knowledge_dir=FIXTURES / "no-knowledge")
+    question = "กรมหม่อนไหมย้ายวันไหน"
+    first = nlu.parse(question)
+    assert nlu.parse(question) == first
+    assert first.agency is None or first.agency.id != "silk"
+    silk = AgencyEntry("silk", "กรมหม่อนไหม", "มม.", "Queen Sirikit Department of Sericulture", "QSDS", "กษ", 3)
+    nlu.matcher = AgencyMatcher([*agencies, silk])  # as wiring.refresh_agencies does after an import
+    again = nlu.parse(question)
+    assert again.agency is not None and again.agency.id == "silk"
