@@ -1,8 +1,8 @@
 """Send-now latency: `ginbot broadcast` (a process of its own) against a running `ginbot worker` with the
 default planner interval (30 s), to a Telegram stub. Prints, per database and clock, the time from the CLI
 saying "broadcast id" to the first message at the stub (p50 and worst of --runs), the figure issue 16 bounds
-at 2 s. PostgreSQL wakes the worker's planner by NOTIFY; on SQLite the worker looks for due broadcasts every
-idle poll (1 s).
+at 2 s. PostgreSQL wakes the worker's planner by NOTIFY; on SQLite the worker looks for due broadcasts twice
+per idle poll (every 0.5 s).
 
     .venv/bin/python bench/send_now.py                 # SQLite and PostgreSQL, real clock and a pinned day
     .venv/bin/python bench/send_now.py --runs 10 --no-postgres

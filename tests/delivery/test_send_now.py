@@ -1,7 +1,7 @@
 """`ginbot broadcast` with a `ginbot worker` running: a send-now announcement reaches the platform within 2 s,
 on the real clock and on a pinned demo day (GINBOT_TODAY), on both databases, with the default planner
 interval (30 s): PostgreSQL's NOTIFY wakes the worker's planner; on SQLite the worker looks for due
-broadcasts every idle poll (1 s), since another process cannot wake it."""
+broadcasts twice per idle poll (every 0.5 s), since another process cannot wake it."""
 
 from __future__ import annotations
 
