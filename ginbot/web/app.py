@@ -16,7 +16,7 @@ from ginbot.db.session import Database
 from ginbot.observability import http as observability_http
 from ginbot.settings import Settings
 from ginbot.web import admin, handoff, lifecycle, templates, webchat, webhooks
-from ginbot.web.keys import BOT_KEY, CHANNELS_KEY, DB_KEY, SETTINGS_KEY, WAKEUPS_KEY
+from ginbot.web.keys import BOT_KEY, CHANNELS_KEY, DB_KEY, DELIVERY_HEALTH_KEY, SETTINGS_KEY, WAKEUPS_KEY
 
 __all__ = ["BOT_KEY", "CHANNELS_KEY", "DB_KEY", "SETTINGS_KEY", "create_app"]
 
@@ -25,13 +25,18 @@ async def healthz(request: web.Request) -> web.Response:
     db = request.app[DB_KEY]
     settings = request.app[SETTINGS_KEY]
     database_ok = await db.ping()
+    # The in-process planner and sender (GINBOT_RUN_SENDER): a dead one fails the check, as a worker's does.
+    delivery_check = request.app.get(DELIVERY_HEALTH_KEY)
+    delivery_ok, delivery_failure = delivery_check() if delivery_check is not None else (True, None)
+    healthy = database_ok and delivery_ok
     body = {
-        "status": "ok" if database_ok else "degraded",
+        "status": "ok" if healthy else "degraded",
         "database": database_ok,
+        "delivery": "off" if delivery_check is None else ("ok" if delivery_ok else delivery_failure),
         "channels": {spec.name: spec.enabled(settings) for spec in REGISTRY if spec.name != "console"},
         "channel_status": request.app[CHANNELS_KEY].status(),
     }
-    return web.json_response(body, status=200 if database_ok else 503)
+    return web.json_response(body, status=200 if healthy else 503)
 
 
 def create_app(
@@ -93,6 +98,7 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     handoff.install(app, settings, db, wakeups)
     if runner is not None:
         await runner.start()
+        app[DELIVERY_HEALTH_KEY] = runner.health
     yield
     metrics.set_outbox_depth_source(None)
     metrics.set_handoff_waiting_source(None)

@@ -3,6 +3,8 @@ module needs ``ginbot.web.app`` (the composition root, which imports them all)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 
 from ginbot.core.messages import MessageHandler
@@ -17,3 +19,5 @@ BOT_KEY = web.AppKey("bot", MessageHandler)
 CHANNELS_KEY = web.AppKey("channels", Channels)
 # Wake-ups for the planner and the senders (ginbot.delivery.wakeups), set when the app starts its delivery.
 WAKEUPS_KEY: web.AppKey[Wakeups] = web.AppKey("wakeups")
+# (alive, why not) of the in-process planner and sender, when GINBOT_RUN_SENDER runs them (/healthz).
+DELIVERY_HEALTH_KEY: web.AppKey[Callable[[], tuple[bool, str | None]]] = web.AppKey("delivery_health")
