@@ -77,10 +77,13 @@ class Listener:
     async def _run(self) -> None:
         attempt = 0
         while True:
+            conn: asyncpg.Connection | None = None
             try:
                 conn = await self._connect()
                 await conn.add_listener(self.channel, self._on_notification)
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            except Exception as exc:  # refused, unreachable, closed under us: all mean "try again later"
+                if conn is not None:
+                    conn.terminate()
                 attempt += 1
                 delay_s = self.backoff.delay_s(attempt)
                 log.warning("cannot listen for %s (%s); retrying in %.1f s", self.channel, exc, delay_s)
