@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from linebot.v3.messaging import FlexMessage, Message, MessageAction, QuickReplyItem, TextMessage
 from linebot.v3.messaging import QuickReply as LineQuickReply
@@ -119,7 +120,7 @@ def render_reply(reply: Reply) -> list[Message]:
     messages: list[Message] = []
     if reply.card is not None:
         card = reply.card
-        messages.append(FlexMessage(altText=card_alt_text(card), contents=card_bubble(card, reply.buttons)))
+        messages.append(FlexMessage(altText=card_alt_text(card), contents=_card_bubble(card, reply.buttons)))
         # A broadcast's card holds its text as the body already: sending it again would say it twice.
         if reply.text.strip() != card.body.strip():
             messages += _texts(reply.text)
@@ -139,6 +140,11 @@ def render_reply(reply: Reply) -> list[Message]:
     if quick and messages:
         messages[-1].quick_reply = _quick_reply(quick)
     return messages
+
+
+# Building a bubble's SDK models is most of rendering a card, and the same cards recur (an agency's dates
+# all day, a broadcast to thousands); Card and Button are frozen and the bubble is only read after this.
+_card_bubble = lru_cache(maxsize=1024)(card_bubble)
 
 
 def rest_of(reply: Reply, sent: int) -> Reply | None:

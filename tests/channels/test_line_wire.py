@@ -58,3 +58,18 @@ async def test_a_reply_reaches_line_with_its_token_and_the_channel_token() -> No
                 await bad.api_client.close()
         finally:
             await client.close()
+
+
+def test_a_card_sent_again_renders_as_the_first_time_whatever_rides_with_it() -> None:
+    """Bubbles of recurring cards are reused (line_convert); nothing that rides on a message may leak into
+    the next one that shows the same card."""
+    with_choices = Reply("กรมสรรพากรย้าย 7 กรกฎาคม 2563 ค่ะ", YES_NO, card=DATES)
+    with_link = Reply("ดาวน์โหลดได้ที่นี่", buttons=(DOWNLOAD,), card=DATES)
+    first = [message_json(m) for m in to_line_messages([with_choices])]
+    linked = [message_json(m) for m in to_line_messages([with_link])]
+    again = [message_json(m) for m in to_line_messages([with_choices])]
+    assert again == first
+    assert [m.to_dict() for m in to_line_messages([with_choices])] == first
+    footer = linked[0]["contents"]["footer"]["contents"]
+    assert any(b["action"].get("uri") == DOWNLOAD.uri for b in footer)
+    assert not any(b["action"].get("uri") == DOWNLOAD.uri for b in first[0]["contents"]["footer"]["contents"])
