@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 _TAKE = text(
     """
     INSERT INTO rate_limits AS r (key, next_at, granted_at)
-    VALUES (CAST(:key AS text), statement_timestamp() + make_interval(secs => CAST(:interval_s AS float8)), statement_timestamp())
+    VALUES (CAST(:key AS text), statement_timestamp() + make_interval(secs => CAST(:span_s AS float8)), statement_timestamp())
     ON CONFLICT (key) DO UPDATE SET
         next_at = CASE WHEN r.next_at <= statement_timestamp()
             THEN greatest(r.next_at, statement_timestamp() - make_interval(secs => CAST(:slack_s AS float8)))
-                 + make_interval(secs => CAST(:interval_s AS float8))
+                 + make_interval(secs => CAST(:span_s AS float8))
             ELSE r.next_at END,
         granted_at = CASE WHEN r.next_at <= statement_timestamp() THEN statement_timestamp() ELSE r.granted_at END
     RETURNING granted_at = statement_timestamp(), extract(epoch FROM next_at - statement_timestamp())
@@ -57,9 +57,11 @@ _PAUSE = text(
 _PRUNE = text("DELETE FROM rate_limits WHERE next_at < statement_timestamp() - make_interval(secs => CAST(:idle_s AS float8))")
 
 
-async def take(conn: AsyncConnection, key: str, interval_s: float, slack_s: float) -> float:
-    """0.0 when a send on ``key`` may start now (and the slot is taken), else the seconds to wait."""
-    granted, wait_s = (await conn.execute(_TAKE, {"key": key, "interval_s": interval_s, "slack_s": slack_s})).one()
+async def take(conn: AsyncConnection, key: str, interval_s: float, slack_s: float, count: int = 1) -> float:
+    """0.0 when ``count`` sends on ``key`` may start, one every ``interval_s`` from now (the slots are
+    taken: the next asker's come after them), else the seconds to wait."""
+    params = {"key": key, "span_s": count * interval_s, "slack_s": slack_s}
+    granted, wait_s = (await conn.execute(_TAKE, params)).one()
     return 0.0 if granted else max(float(wait_s), 0.0)
 
 

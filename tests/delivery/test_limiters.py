@@ -6,6 +6,7 @@ last longer than a few seconds stops the caller (``Stopped``): the test then kno
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -167,3 +168,30 @@ async def test_without_the_database_nothing_is_sent_and_it_asks_again(caplog: py
         await nowhere.close()
     assert waits == [FAILURE_BACKOFF.delay_s(1), FAILURE_BACKOFF.delay_s(2)]
     assert "rate limit telegram: the database did not answer" in caplog.text
+
+
+class CountingConnection(DedicatedConnection):
+    """Counts the statements run on it."""
+
+    runs = 0
+
+    async def run(self, statement):  # type: ignore[no-untyped-def]
+        self.runs += 1
+        return await super().run(statement)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+async def test_at_a_high_rate_waiting_senders_share_a_round_trip(db: Database) -> None:
+    """1000/s: one round trip per message would be the limit, so the senders waiting take slots together."""
+    sleeps = Sleeps()
+    conn = CountingConnection(db)
+    limiter = SharedRateLimiter(conn, "telegram", 1000.0, clock=sleeps.clock, sleep=sleeps.sleep)
+    try:
+        await asyncio.gather(*(limiter.acquire() for _ in range(5)))
+    finally:
+        await conn.close()
+    # Fewer statements than messages: the senders that queued behind the first were granted together…
+    assert limiter.granted == 5 and conn.runs < 5
+    # …and handed their slots one interval (1 ms) apart, not all at once.
+    assert [w for w in sleeps.waits if w == pytest.approx(0.001)]
