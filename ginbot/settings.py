@@ -92,9 +92,9 @@ class Settings(BaseSettings):
     checkins_file: Path | None = None
     # A reminder whose moment passed while ginbot was down is still sent this late, never later.
     reminder_grace_s: int = Field(default=6 * 3600, ge=0)
-    # How often the planner looks for due reminders, check-ins and scheduled broadcasts; a minute is far
-    # finer than 09:00 needs. A confirmed "send now" broadcast wakes it at once (PostgreSQL NOTIFY; on
-    # SQLite due broadcasts are looked for twice per GINBOT_SENDER_IDLE_POLL_S).
+    # How often the planner looks for due reminders and check-ins; a minute is far finer than 09:00 needs.
+    # Broadcasts do not wait for it: a confirmed one wakes it (PostgreSQL NOTIFY; on SQLite due broadcasts
+    # are looked for twice per GINBOT_SENDER_IDLE_POLL_S), and it sleeps no longer than the next one's time.
     planner_interval_s: float = Field(default=30.0, gt=0)
     # Telegram's published guidance: about 30 messages/s in bulk and 1 message/s per chat. On PostgreSQL these
     # limits (and LINE's below) are the deployment's: every serve and worker asks the same rate_limits rows.

@@ -8,7 +8,7 @@ last committed chunk, and the unique (broadcast_id, user_id) key makes any overl
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, DateTime, Integer, String, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,6 +87,14 @@ async def due_broadcast_ids(session: AsyncSession, now: datetime) -> list[int]:
         .order_by(Broadcast.send_at, Broadcast.id)
     )
     return list(rows.all())
+
+
+async def next_send_at(session: AsyncSession) -> datetime | None:
+    """When the earliest broadcast still to fan out is (or was) due: the planner sleeps no longer than that."""
+    value = await session.scalar(select(func.min(Broadcast.send_at)).where(Broadcast.status.in_(FANOUT_PENDING)))
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite hands back the UTC wall time
 
 
 async def fan_out_chunk(session: AsyncSession, broadcast_id: int, now: datetime, chunk: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from ginbot.core.content import Content
 from ginbot.core.messages import Channel
 from ginbot.db.models import OutboxRow
 from ginbot.db.session import Database
+from ginbot.delivery.broadcasts import next_send_at
 from ginbot.delivery.checkins import CheckinMessage
 from ginbot.delivery.limits import Limits
 from ginbot.delivery.planner import PlanResult, fan_out_due, plan_once
@@ -37,6 +39,8 @@ from ginbot.settings import Settings
 log = logging.getLogger(__name__)
 # How long cleanup waits for a batch in progress before cancelling it (its rows then wait for the lease).
 STOP_GRACE_S = 30.0
+# A broadcast due but not fanned out by the pass just done is looked at again this soon.
+OVERDUE_RECHECK_S = 0.5
 # Waits while the platforms cannot be reached at start: soon at first, then at most once a minute.
 OPEN_BACKOFF = Backoff(first_s=1.0, max_s=60.0)
 
@@ -255,11 +259,29 @@ class DeliveryRunner:
             return self.settings.planner_interval_s
         return min(self.settings.sender_idle_poll_s / 2, self.settings.planner_interval_s)
 
+    async def _next_due_in_s(self) -> float:
+        """Seconds until the next broadcast scheduled for later is due: "at 09:00" leaves at 09:00, not at
+        the first pass after it. Unknown (the database is away): no limit, the passes go on as set."""
+        try:
+            async with self.db.session() as session:
+                due = await next_send_at(session)
+        except Exception:
+            log.warning("planner: cannot read the next scheduled broadcast", exc_info=True)
+            return math.inf
+        if due is None:
+            return math.inf
+        # Already due yet not fanned out: the timer fired a hair early, or another worker holds it. Look
+        # again shortly rather than at the next full pass (and not in a busy loop).
+        return max(OVERDUE_RECHECK_S, (due - self.now()).total_seconds())
+
     async def _planner_loop(self) -> None:
         loop = asyncio.get_running_loop()
         next_full = loop.time()
+        next_due = math.inf  # loop time when the next broadcast scheduled for later comes due
         while not self._stop.is_set():
-            self._plan_now.clear()  # before the pass: a wake-up during it runs the next one at once
+            # Read and cleared before the pass: a wake-up during the pass runs the next one at once.
+            woken = self._plan_now.is_set()
+            self._plan_now.clear()
             full = loop.time() >= next_full
             try:
                 if full:
@@ -270,7 +292,9 @@ class DeliveryRunner:
                     await self.fan_out_once()
             except Exception:
                 log.exception("planner pass failed")
-            wait_s = max(0.0, min(next_full - loop.time(), self._quick_poll_s()))
+            if full or woken or loop.time() >= next_due:  # what is scheduled changed, or came due
+                next_due = loop.time() + await self._next_due_in_s()
+            wait_s = max(0.0, min(next_full, next_due, loop.time() + self._quick_poll_s()) - loop.time())
             stop, wake = asyncio.ensure_future(self._stop.wait()), asyncio.ensure_future(self._plan_now.wait())
             try:
                 await asyncio.wait((stop, wake), timeout=wait_s, return_when=asyncio.FIRST_COMPLETED)

@@ -154,7 +154,8 @@ class BroadcastService:
             if found is None:
                 raise
             return found
-        if draft_token is None and stored.at_once:
+        if draft_token is None:
+            # Due now: fanned out at once. Due later: the planners learn when to look, to the second.
             await self.wakeups.notify(Topic.PLANNER)
         return stored
 

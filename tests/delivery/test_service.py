@@ -57,12 +57,13 @@ async def test_one_request_confirmed_twice_is_one_broadcast_one_record_one_repor
     assert entry is not None and (entry.staff_name, entry.ip) == ("somchai", "10.0.0.7")
 
 
-async def test_a_later_broadcast_wakes_nobody_and_a_past_one_is_refused(
+async def test_a_later_broadcast_is_scheduled_and_a_past_one_is_refused(
     service: tuple[BroadcastService, RecordingWakeups],
 ) -> None:
     broadcasts, wakeups = service
     later = await broadcasts.create(Request(Target("all"), "พรุ่งนี้", SOMCHAI, send_at=NOW + timedelta(days=1)))
-    assert later.broadcast_id is not None and not later.at_once and wakeups.notified == []
+    assert later.broadcast_id is not None and not later.at_once
+    assert wakeups.notified == [Topic.PLANNER], "the planners learn when the next one is due"
     with pytest.raises(TargetError, match="has passed"):
         await broadcasts.create(Request(Target("all"), "เมื่อวาน", SOMCHAI, send_at=NOW - timedelta(hours=1)))
     with pytest.raises(TargetError, match="no cohort 9"):

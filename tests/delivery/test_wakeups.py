@@ -8,7 +8,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -158,3 +158,24 @@ async def test_a_staff_reply_queued_by_serve_wakes_the_worker_on_postgres(
         await worker.stop()
         await worker_db.close()
     assert platforms.telegram.texts_to(telegram_id(7)) == ["เจ้าหน้าที่ สพร.: ตรวจแล้วค่ะ ใช้งานได้"]
+
+
+async def test_a_broadcast_scheduled_seconds_ahead_leaves_when_due_not_at_the_next_pass(
+    db: Database, platforms: Platforms
+) -> None:
+    await seed_campaign(db)
+    await add_people(db, [Person("telegram", telegram_id(1), "rd")])
+    settings = load_settings({"GINBOT_PLANNER_INTERVAL_S": NEVER_S, "GINBOT_SENDER_IDLE_POLL_S": NEVER_S})
+    wakeups = wakeups_for(db)
+    runner = DeliveryRunner(settings, db, telegram=platforms.telegram_transport, wakeups=wakeups)
+    await runner.start()
+    try:
+        await until(lambda: runner.sender is not None and runner.passes >= 1)
+        at = datetime.now(UTC) + timedelta(seconds=2)
+        await announce(db, to="all", text="ประกาศตามเวลา", created_by="test", send_at=at, wakeups=wakeups)
+        assert not platforms.telegram.delivered, "not before its time"
+        await until(lambda: bool(platforms.telegram.delivered))
+    finally:
+        await runner.stop()
+        await wakeups.close()
+    assert platforms.telegram.texts_to(telegram_id(1)) == ["ประกาศตามเวลา"]
