@@ -147,3 +147,31 @@ async def test_pushes_that_keep_failing_go_to_the_answer_queue_under_the_same_ke
     (channel_name, to, message), = queue.queued
     assert (channel_name, to, message.text) == ("line", USER, "ติดตั้ง v9 ก่อนวันที่ 6 กรกฎาคม 2563")
     assert {p.headers["X-Line-Retry-Key"] for p in line_stub.calls("push")} == {message.key}
+
+
+async def test_a_redelivered_copy_read_while_the_original_waits_does_not_change_how_it_is_answered(
+    line: LineChannel, line_stub: LineStub
+) -> None:
+    """process() reuses receive()'s reading of an event only for the very payload the inbox stored: here the
+    original (live reply token) is stored, and the redelivered copy (read last, not stored) must not turn
+    its answer into a push."""
+    from ginbot.db.inbox import Leased
+    from ginbot.db.models import utcnow
+    from ginbot.testing.payloads import line_body, line_text_event
+
+    original = line_text_event(USER, "กรมสรรพากรย้ายวันไหน")
+    copy = {**original, "deliveryContext": {"isRedelivery": True}}
+    body, copy_body = line_body(original), line_body(copy)
+    (stored,) = line.receive(body.decode(), _signed(body))
+    line.receive(copy_body.decode(), _signed(copy_body))  # a redelivery: the inbox keeps the first
+    event = Leased(1, "line", stored.event_key, stored.person, stored.payload, 1, utcnow())
+    await line.process(event, final=False)
+
+    assert line_stub.reply_texts(original["replyToken"]) == ["ได้รับ: กรมสรรพากรย้ายวันไหน"]
+    assert line_stub.calls("push") == []
+
+
+def _signed(body: bytes) -> str:
+    from ginbot.testing.payloads import line_signature
+
+    return line_signature(LINE_CHANNEL_SECRET, body)
