@@ -170,6 +170,15 @@ async def test_without_the_database_nothing_is_sent_and_it_asks_again(caplog: py
     assert "rate limit telegram: the database did not answer" in caplog.text
 
 
+class ServerPacedSleeps(Sleeps):
+    """Sleeps that also pass in real time: the shared limiter's slots are timed by PostgreSQL's clock, so a
+    wait the server asked for must really elapse, or a fast server answers "not yet" again and again."""
+
+    async def sleep(self, s: float) -> None:
+        await super().sleep(s)
+        await asyncio.sleep(s)
+
+
 class CountingConnection(DedicatedConnection):
     """Counts the statements run on it."""
 
@@ -184,7 +193,7 @@ class CountingConnection(DedicatedConnection):
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
 async def test_at_a_high_rate_waiting_senders_share_a_round_trip(db: Database) -> None:
     """1000/s: one round trip per message would be the limit, so the senders waiting take slots together."""
-    sleeps = Sleeps()
+    sleeps = ServerPacedSleeps()
     conn = CountingConnection(db)
     limiter = SharedRateLimiter(conn, "telegram", 1000.0, clock=sleeps.clock, sleep=sleeps.sleep)
     try:
