@@ -22,7 +22,6 @@ from ginbot.db.models import AuditLog, HandoffMessage, TrainingExample, utcnow
 from ginbot.db.session import Database
 from ginbot.nlu.intents import IntentExample
 from ginbot.nlu.text import normalise
-from ginbot.web import lifecycle
 
 LEARN = "handoff_learn"
 MAX_QUESTION_CHARS = 500
@@ -67,7 +66,6 @@ async def learn(
     if new and nlu is not None:
         async with lock:  # one retrain at a time, as the unanswered page does
             await asyncio.get_running_loop().run_in_executor(None, nlu.retrain, [IntentExample(question, intent)])
-        lifecycle.resettle_heap()
     return intent
 
 

@@ -38,6 +38,11 @@ def test_threshold(report: EvalReport, threshold: str) -> None:
     assert not failures, "\n".join(failures) + "\n\n" + report.to_text()
 
 
+def test_no_heldout_utterance_is_trained_on(report: EvalReport) -> None:
+    # A held-out phrase that is also a training example is scored as if the model generalised to it.
+    assert report.heldout_in_training == []
+
+
 def test_training_time_is_reported(report: EvalReport) -> None:
     # How long training takes is measured by bench/nlu.py and shown by `ginbot eval`, not asserted here:
     # a shared test machine makes any limit either flaky or too loose to catch anything.

@@ -20,6 +20,7 @@ from ginbot.db.models import Handoff, HandoffMessage
 from ginbot.handoff.desk import Desk, DeskError
 from ginbot.handoff.learning import LearnError, learn, mark_learned, staff_answer
 from ginbot.nlu.topics import MAX_ANSWER_CHARS
+from ginbot.web import lifecycle
 from ginbot.web.admin import context, knowledge, unanswered, views
 from ginbot.web.admin.knowledge import KnowledgeFormError
 
@@ -169,6 +170,7 @@ async def _learn(request: web.Request, form: Any, handoff_id: int, *, staff_name
     if target == "intent":
         saved = await learn(db, nlu, lock, handoff_id=handoff_id, question=question, intent=field("intent"),
                             staff_name=staff_name, ip=ip)  # fmt: skip
+        lifecycle.resettle_heap()  # a retrain leaves the old model's garbage behind, as the review page's does
         return f"บันทึกคำถามเป็นตัวอย่างของหมวด “{INTENTS.label(saved)}” แล้ว"
     creating = target == "new_topic"
     if not creating and not field("topic"):
